@@ -1,0 +1,195 @@
+import os.path as osp
+from typing import Dict, List, Optional, Sequence
+
+from mmreid_instruct.registry import DATASETS
+from mmreid_instruct.utils.tasks import normalize_task
+from .base_reid_dataset import BaseReIDDataset, make_record
+from .utils import (MISSING_CAMID, fixed_instruction, infer_modality,
+                    join_root, load_json, read_lines, to_int)
+
+#: Instruction ref that marks a gallery image row in official ``t2i`` lists.
+T2I_GALLERY_PLACEHOLDER = '001_1_c5_015874.png'
+
+
+@DATASETS.register_module()
+class OmniReIDList(BaseReIDDataset):
+    """A dataset read from a list file in the official Instruct-ReID format.
+
+    Each non-blank line is ``<image> <instruction ref> <pid> <clothes id>
+    [<camera id>]``, separated by spaces, with paths relative to
+    ``data_root``. What the instruction ref means depends on the task:
+
+    - ``trad`` (``sc``), ``vi`` (``cross``): an unused placeholder; the
+      instruction is the task's fixed text.
+    - ``cc``: a clothes image, kept as ``instruction_img_path``; the
+      instruction is the fixed ``cc`` text.
+    - ``ctcc``: a garment template image, kept as ``instruction_img_path``;
+      no instruction text.
+    - ``li`` (``attr``): a key of the caption JSON; the instruction is the
+      caption.
+    - ``t2i``: rows whose ref is :data:`T2I_GALLERY_PLACEHOLDER` are gallery
+      images; the others are captions (keys of the caption JSON). The query
+      subset keeps the caption rows as text queries (``img_path`` None), the
+      gallery subset the image rows, and the train subset every row as an
+      image with its caption.
+
+    Records keep the order of the list file (the user's order). Camera ids
+    are taken as written plus ``camid_offset``; without a camera column,
+    query rows get -1 and gallery rows -2, so no gallery item is filtered as
+    a same-camera match. An image is infrared when its path says so (a
+    folder or name token ``ir``, ``nir``, ``infrared`` or ``thermal``) or
+    its camera is in ``ir_cameras``. This format also covers COCAS+ and any
+    list a user writes, e.g. with ``tools/dataset_converters``.
+
+    Args:
+        data_root (str): Folder the paths of the list are relative to.
+        list_file (str): The list file, relative to ``data_root`` unless
+            absolute.
+        task (str): The task of the list, in any spelling accepted by
+            :func:`normalize_task`.
+        subset (str): ``'train'``, ``'query'`` or ``'gallery'``. Defaults to
+            ``'train'``.
+        caption_file (str, optional): JSON object mapping instruction refs
+            to captions, needed by ``li`` and ``t2i``; relative to
+            ``data_root`` unless absolute. Defaults to ``captions.json``
+            next to the list file.
+        instruction_text (str, optional): Replaces the fixed instruction of
+            ``trad``, ``cc`` or ``vi``. Defaults to
+            :data:`~mmreid_instruct.datasets.utils.DEFAULT_INSTRUCTIONS`.
+        dataset_name (str): Name stored in every record. Defaults to
+            ``'omnireid'``.
+        check_files (bool): Check that every image and instruction image
+            kept exists. Defaults to True.
+        camid_offset (int): Added to every camera id read from the list,
+            e.g. -1 for a list with 1-based cameras. Defaults to 0.
+        ir_cameras (Sequence[int]): Camera ids (after the offset) whose
+            images are infrared, for lists whose paths do not say so (e.g.
+            SYSU-MM01 cameras 3 and 6 are ``(2, 5)``). Defaults to ().
+        **kwargs: Other arguments of :class:`BaseReIDDataset`, e.g.
+            ``pipeline``.
+
+    Example:
+        >>> ds = OmniReIDList(
+        ...     data_root='data/synth_omnireid',
+        ...     list_file='datalist/query_li.txt', task='attr',
+        ...     subset='query')
+        >>> ds[0]['data_samples'].task
+        'li'
+    """
+
+    def __init__(self,
+                 data_root: str,
+                 list_file: str,
+                 task: str,
+                 subset: str = 'train',
+                 caption_file: Optional[str] = None,
+                 instruction_text: Optional[str] = None,
+                 dataset_name: str = 'omnireid',
+                 check_files: bool = True,
+                 camid_offset: int = 0,
+                 ir_cameras: Sequence[int] = (),
+                 **kwargs):
+        self.task = normalize_task(task)
+        self.list_file = join_root(data_root, list_file)
+        if caption_file is None:
+            caption_file = osp.join(osp.dirname(self.list_file),
+                                    'captions.json')
+        self.caption_file = join_root(data_root, caption_file)
+        self.instruction_text = fixed_instruction(self.task, instruction_text)
+        self.check_files = check_files
+        self.camid_offset = int(camid_offset)
+        self.ir_cameras = frozenset(int(c) for c in ir_cameras)
+        # Not passed through ``metainfo``: mmengine would try to read a
+        # string there as a file.
+        self._dataset_name = dataset_name
+        super().__init__(data_root=data_root, subset=subset, **kwargs)
+        self._metainfo['dataset_name'] = dataset_name
+
+    @property
+    def dataset_name(self) -> str:
+        return self._dataset_name
+
+    def load_data_list(self) -> List[dict]:
+        """Read the list file.
+
+        Returns:
+            list[dict]: One record per kept row, in file order.
+        """
+        captions = (self._load_captions()
+                    if self.task in ('li', 't2i') else None)
+        records = []
+        for lineno, line in read_lines(self.list_file):
+            where = f'{self.list_file}:{lineno}'
+            record = self._parse_line(line, where, captions)
+            if record is not None:
+                records.append(record)
+        return records
+
+    def _load_captions(self) -> Dict[str, str]:
+        what = (f'a JSON object mapping the instruction refs of '
+                f'{self.list_file} to captions (set caption_file)')
+        captions = load_json(self.caption_file, what)
+        if not isinstance(captions, dict):
+            raise ValueError(f'{self.caption_file}: expected {what}, got a '
+                             f'{type(captions).__name__}.')
+        return captions
+
+    def _parse_line(self, line: str, where: str,
+                    captions: Optional[Dict[str, str]]) -> Optional[dict]:
+        fields = line.split()
+        if len(fields) not in (4, 5):
+            raise ValueError(
+                f'{where}: expected "<image> <instruction ref> <pid> '
+                f'<clothes id> [<camera id>]", got {len(fields)} fields: '
+                f'{line!r}.')
+        img, ref = fields[:2]
+        pid = to_int(fields[2], where, 'pid')
+        clothes_id = to_int(fields[3], where, 'clothes id')
+        if len(fields) == 5:
+            camid = to_int(fields[4], where, 'camera id') + self.camid_offset
+        else:
+            camid = MISSING_CAMID[self.subset]
+
+        instruction = self.instruction_text
+        instruction_img = None
+        if self.task in ('cc', 'ctcc'):
+            instruction_img = join_root(self.data_root, ref)
+        elif self.task == 'li':
+            instruction = self._caption(captions, ref, where)
+        elif self.task == 't2i':
+            is_image_row = ref == T2I_GALLERY_PLACEHOLDER
+            if self.subset == 'query' and is_image_row or \
+                    self.subset == 'gallery' and not is_image_row:
+                return None
+            instruction = (None if is_image_row else
+                           self._caption(captions, ref, where))
+            if self.subset == 'query':
+                img = None
+
+        img_path = join_root(self.data_root, img)
+        if self.check_files:
+            for path in (img_path, instruction_img):
+                if path is not None and not osp.isfile(path):
+                    raise FileNotFoundError(
+                        f'{where}: listed image {path} does not exist.')
+        modality = 'rgb'
+        if camid in self.ir_cameras or \
+                img is not None and infer_modality(img) == 'ir':
+            modality = 'ir'
+        return make_record(
+            img_path=img_path, pid=pid, camid=camid, clothes_id=clothes_id,
+            modality=modality, task=self.task, instruction=instruction,
+            instruction_img_path=instruction_img, subset=self.subset,
+            dataset_name=self.dataset_name)
+
+    def _caption(self, captions: Dict[str, str], key: str,
+                 where: str) -> str:
+        if key not in captions:
+            raise ValueError(f'{where}: caption key {key!r} is not in '
+                           f'{self.caption_file}.')
+        caption = captions[key]
+        if not isinstance(caption, str) or not caption.strip():
+            raise ValueError(f'{where}: caption {key!r} in '
+                             f'{self.caption_file} must be a non-empty '
+                             f'string, got {caption!r}.')
+        return caption

@@ -1,0 +1,144 @@
+import itertools
+from typing import Iterator, List, Optional, Sized, Tuple
+
+import numpy as np
+from mmengine.dist import get_dist_info, sync_random_seed
+from torch.utils.data import Sampler
+
+from mmreid_instruct.registry import DATA_SAMPLERS
+
+
+@DATA_SAMPLERS.register_module()
+class PKSampler(Sampler):
+    """Identity-balanced P×K sampler for iteration-based training.
+
+    Every batch holds ``num_pids`` (P) identities with ``num_instances`` (K)
+    images each, so the dataloader's ``batch_size`` must be ``P * K``. The
+    sampler is infinite: it draws one "epoch" after another, where an epoch
+    visits every image of every identity once (identities with fewer than K
+    images, and the last incomplete group of an identity, are filled by
+    drawing again from that identity's images) and stops when fewer than P
+    identities have groups left.
+
+    The stream of batches is a pure function of ``seed``: batch ``b`` of the
+    whole stream goes to rank ``b % world_size``, and :meth:`skip` jumps to
+    any position without loading images, which is how resumed runs continue
+    exactly where they stopped.
+
+    With ``seed_samples=True`` (default) the sampler yields
+    ``(index, sample_seed)`` pairs; :class:`BaseReIDDataset` runs the
+    pipeline of that sample with its own seed, so data augmentation depends
+    only on the position in the stream, not on the number of workers or on
+    interruptions.
+
+    Args:
+        dataset (Sized): The dataset; it must provide ``get_pids()``
+            (see :class:`BaseReIDDataset`).
+        num_pids (int): P, identities per batch. Defaults to 16.
+        num_instances (int): K, images per identity. Defaults to 4.
+        seed (int, optional): Random seed; the same on every rank. If None,
+            a random seed is drawn and synchronised across ranks.
+        seed_samples (bool): Yield ``(index, sample_seed)`` pairs instead of
+            plain indices. Defaults to True.
+
+    Example:
+        >>> sampler = PKSampler(dataset, num_pids=8, num_instances=4,
+        ...                     seed=0)
+        >>> batch = list(itertools.islice(iter(sampler), 32))
+    """
+
+    def __init__(self,
+                 dataset: Sized,
+                 num_pids: int = 16,
+                 num_instances: int = 4,
+                 seed: Optional[int] = None,
+                 seed_samples: bool = True) -> None:
+        if num_pids < 1 or num_instances < 1:
+            raise ValueError('PKSampler: num_pids and num_instances must be '
+                             f'>= 1, got {num_pids} and {num_instances}.')
+        if not hasattr(dataset, 'get_pids'):
+            raise TypeError(f'PKSampler needs a dataset with get_pids(), got '
+                            f'{type(dataset).__name__}.')
+        self.dataset = dataset
+        self.num_pids = num_pids
+        self.num_instances = num_instances
+        self.seed = sync_random_seed() if seed is None else int(seed)
+        self.seed_samples = seed_samples
+        self.rank, self.world_size = get_dist_info()
+
+        pids = np.asarray(dataset.get_pids())
+        unique_pids = np.unique(pids)
+        if len(unique_pids) < num_pids:
+            raise ValueError(
+                f'PKSampler: the dataset has {len(unique_pids)} identities, '
+                f'fewer than num_pids={num_pids} per batch.')
+        self._indices_per_pid = [
+            np.flatnonzero(pids == pid) for pid in unique_pids
+        ]
+        self._start_batch = 0
+        self._epoch_length = None
+
+    @property
+    def batch_size(self) -> int:
+        """int: P × K, the batch size the dataloader must use."""
+        return self.num_pids * self.num_instances
+
+    def _epoch_batches(self, epoch: int) -> List[np.ndarray]:
+        """Return the batches (arrays of P*K indices) of one epoch."""
+        rng = np.random.default_rng([self.seed, epoch])
+        k = self.num_instances
+        groups = []
+        for indices in self._indices_per_pid:
+            indices = rng.permutation(indices)
+            shortfall = -len(indices) % k
+            if shortfall:
+                indices = np.concatenate(
+                    [indices, rng.choice(indices, shortfall)])
+            groups.append(list(indices.reshape(-1, k)))
+        batches = []
+        while True:
+            available = [i for i, g in enumerate(groups) if g]
+            if len(available) < self.num_pids:
+                return batches
+            chosen = rng.choice(available, self.num_pids, replace=False)
+            batches.append(np.concatenate([groups[i].pop() for i in chosen]))
+
+    def _global_batches(self) -> Iterator[Tuple[int, np.ndarray]]:
+        """Yield ``(global_batch_index, batch)`` forever."""
+        counter = itertools.count()
+        for epoch in itertools.count():
+            for batch in self._epoch_batches(epoch):
+                yield next(counter), batch
+
+    def _sample_seed(self, batch_index: int, position: int) -> int:
+        return int(
+            np.random.SeedSequence([self.seed, batch_index,
+                                    position]).generate_state(1)[0])
+
+    def skip(self, num_batches: int) -> None:
+        """Make the next iteration start after ``num_batches`` batches of
+        this rank, without loading any data.
+
+        Args:
+            num_batches (int): Batches this rank has already consumed.
+        """
+        self._start_batch = int(num_batches)
+
+    def __iter__(self) -> Iterator:
+        start = self._start_batch * self.world_size
+        for batch_index, batch in self._global_batches():
+            if batch_index < start or \
+                    batch_index % self.world_size != self.rank:
+                continue
+            for position, index in enumerate(batch):
+                if self.seed_samples:
+                    yield int(index), self._sample_seed(batch_index, position)
+                else:
+                    yield int(index)
+
+    def __len__(self) -> int:
+        """The number of samples this rank draws in the first epoch."""
+        if self._epoch_length is None:
+            self._epoch_length = len(self._epoch_batches(0))
+        num_batches = self._epoch_length
+        return (num_batches // self.world_size) * self.batch_size

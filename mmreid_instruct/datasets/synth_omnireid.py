@@ -1,0 +1,91 @@
+import json
+import os.path as osp
+
+from mmengine.dist import barrier, get_dist_info
+from mmengine.logging import MMLogger
+
+from mmreid_instruct.registry import DATASETS
+from mmreid_instruct.utils.tasks import normalize_task
+from .omnireid_list import OmniReIDList
+
+
+def ensure_synth_omnireid(data_root: str, preset: str, seed: int) -> None:
+    """Generate SynthOmniReID into ``data_root`` unless it is already there.
+
+    Under distributed training only rank 0 generates; the other ranks wait.
+
+    Args:
+        data_root (str): Folder of the dataset.
+        preset (str): Generator preset (``'tiny'``, ``'small'``, ``'full'``).
+        seed (int): Generator seed.
+
+    Raises:
+        ValueError: ``data_root`` holds another preset or seed.
+    """
+    from .synth import generate_synth_omnireid
+
+    meta_file = osp.join(data_root, 'meta.json')
+    rank, world_size = get_dist_info()
+    if not osp.exists(meta_file):
+        if rank == 0:
+            MMLogger.get_current_instance().info(
+                f'Generating SynthOmniReID preset={preset!r} seed={seed} '
+                f'into {data_root} (first use).')
+            generate_synth_omnireid(data_root, preset=preset, seed=seed)
+        if world_size > 1:
+            barrier()
+    with open(meta_file) as f:
+        meta = json.load(f)
+    if (meta.get('preset'), meta.get('seed')) != (preset, seed):
+        raise ValueError(
+            f'{data_root} holds SynthOmniReID preset={meta.get("preset")!r} '
+            f'seed={meta.get("seed")}, but the config asks for '
+            f'preset={preset!r} seed={seed}: point data_root to another '
+            'folder or change preset/seed.')
+
+
+@DATASETS.register_module()
+class SynthOmniReID(OmniReIDList):
+    """SynthOmniReID, the procedural benchmark shipped with the library.
+
+    It covers the six tasks with the official list format (see
+    :class:`OmniReIDList`). When ``data_root`` does not exist yet the
+    dataset is generated there first (a few seconds for ``tiny``), so a
+    config runs with no preparation step.
+
+    Args:
+        data_root (str): Folder of the dataset. Defaults to
+            ``'data/synth_omnireid_tiny'``.
+        task (str): One of the six tasks, any accepted spelling. Defaults
+            to ``'trad'``.
+        subset (str): ``'train'``, ``'query'`` or ``'gallery'``.
+        preset (str): Generator preset used when generating. Defaults to
+            ``'tiny'``.
+        seed (int): Generator seed used when generating. Defaults to 0.
+        **kwargs: Other arguments of :class:`OmniReIDList` (``pipeline``,
+            ``instruction_text``, ...).
+
+    Example:
+        >>> dataset = SynthOmniReID(task='trad', subset='query')
+        >>> dataset[0]['data_samples'].pid
+    """
+
+    METAINFO = dict(dataset_name='synth_omnireid')
+
+    def __init__(self,
+                 data_root: str = 'data/synth_omnireid_tiny',
+                 task: str = 'trad',
+                 subset: str = 'train',
+                 preset: str = 'tiny',
+                 seed: int = 0,
+                 **kwargs):
+        task = normalize_task(task)
+        ensure_synth_omnireid(data_root, preset, seed)
+        kwargs.setdefault('dataset_name', 'synth_omnireid')
+        super().__init__(
+            data_root=data_root,
+            list_file=osp.join('datalist', f'{subset}_{task}.txt'),
+            caption_file=osp.join('datalist', 'captions.json'),
+            task=task,
+            subset=subset,
+            **kwargs)

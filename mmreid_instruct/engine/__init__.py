@@ -1,0 +1,1 @@
+from .runner import *  # noqa: F401,F403

@@ -1,0 +1,9 @@
+# mmpretrain's models (e.g. VisionTransformer) are reachable from our
+# registry only once they are registered.
+import mmpretrain.models  # noqa: F401
+
+from .data_preprocessors import *  # noqa: F401,F403
+from .heads import *  # noqa: F401,F403
+from .losses import *  # noqa: F401,F403
+from .necks import *  # noqa: F401,F403
+from .reiders import *  # noqa: F401,F403

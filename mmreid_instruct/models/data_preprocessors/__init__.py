@@ -1,0 +1,3 @@
+from .reid_data_preprocessor import ReIDDataPreprocessor
+
+__all__ = ['ReIDDataPreprocessor']

@@ -1,0 +1,3 @@
+from .image_reid import ImageReID
+
+__all__ = ['ImageReID']

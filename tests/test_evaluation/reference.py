@@ -1,0 +1,45 @@
+"""A deliberately simple per-query evaluator the fast code is tested
+against: a stable argsort, the junk rules written out item by item."""
+import numpy as np
+
+
+def reference_evaluate(distmat, q_pids, g_pids, q_camids, g_camids, *,
+                       max_rank=50, q_clothes_ids=None, g_clothes_ids=None,
+                       clothes_mode=None, match_clothes=False,
+                       junk_pids=(-1, ), ap_topk=None):
+    distmat = np.asarray(distmat)
+    cmcs, aps, inps = [], [], []
+    for i in range(distmat.shape[0]):
+        is_match, is_junk = [], []
+        for j in np.argsort(distmat[i], kind='stable'):
+            positive = g_pids[j] == q_pids[i]
+            if match_clothes:
+                positive = positive and g_clothes_ids[j] == q_clothes_ids[i]
+            removed = q_camids is not None and q_camids[i] == g_camids[j]
+            if clothes_mode == 'cc':
+                removed = removed or q_clothes_ids[i] == g_clothes_ids[j]
+            if clothes_mode == 'sc':
+                removed = removed or q_clothes_ids[i] != g_clothes_ids[j]
+            junk = (positive and removed) or g_pids[j] in junk_pids
+            is_junk.append(junk)
+            is_match.append(positive and not junk)
+        is_match, is_junk = np.array(is_match), np.array(is_junk)
+        if not is_match.any():
+            continue
+        if ap_topk is None:
+            kept = is_match[~is_junk]
+        else:
+            kept = is_match[:ap_topk][~is_junk[:ap_topk]]
+        hits = np.flatnonzero(kept)
+        cmc = np.zeros(max_rank)
+        if len(hits) and hits[0] < max_rank:
+            cmc[hits[0]:] = 1
+        cmcs.append(cmc)
+        aps.append(sum((k + 1) / (h + 1) for k, h in enumerate(hits)) /
+                   max(1, len(hits)))
+        inps.append(len(hits) / (hits[-1] + 1) if len(hits) else 0.0)
+    if not aps:
+        return dict(cmc=np.zeros(max_rank), mAP=0.0, mINP=0.0,
+                    num_valid_queries=0)
+    return dict(cmc=np.mean(cmcs, 0), mAP=float(np.mean(aps)),
+                mINP=float(np.mean(inps)), num_valid_queries=len(aps))

@@ -1,0 +1,21 @@
+import pytest
+
+from mmreid_instruct.utils import TASKS, normalize_task
+
+
+@pytest.mark.parametrize('name,key', [('sc', 'trad'), ('trad', 'trad'),
+                                      ('CC', 'cc'), ('ctcc', 'ctcc'),
+                                      ('attr', 'li'), ('cross', 'vi'),
+                                      ('t2i', 't2i'),
+                                      ('visible-infrared', 'vi')])
+def test_both_spellings_are_accepted(name, key):
+    assert normalize_task(name) == key
+
+
+def test_canonical_keys_map_to_themselves():
+    assert [normalize_task(t) for t in TASKS] == list(TASKS)
+
+
+def test_unknown_task_names_the_accepted_ones():
+    with pytest.raises(ValueError, match="'trad'"):
+        normalize_task('pose')
