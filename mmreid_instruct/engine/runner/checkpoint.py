@@ -5,7 +5,13 @@ unless a class is allow-listed. mmengine's checkpoints also hold a few of
 its own objects (the training logs in the message hub) and NumPy values;
 this module allow-lists exactly those, so that resuming and testing work
 with ``weights_only=True`` and nothing else is ever unpickled.
+
+A ``HistoryBuffer`` normally pickles references to its statistics methods,
+which would need ``getattr`` on the allow-list (and that would let a file
+reach any attribute of an allowed class). We pickle it instead from its
+constructor arguments, plain lists of numbers.
 """
+import copyreg
 import os
 import os.path as osp
 import pickle
@@ -30,8 +36,15 @@ def _numpy_globals() -> list:
 CHECKPOINT_SAFE_GLOBALS = [HistoryBuffer] + _numpy_globals()
 
 
+def _reduce_history_buffer(buffer: HistoryBuffer):
+    logs, counts = buffer.data
+    return HistoryBuffer, (logs.tolist(), counts.tolist(), buffer.max_length)
+
+
 def register_checkpoint_safe_globals() -> None:
-    """Allow-list :data:`CHECKPOINT_SAFE_GLOBALS` for ``torch.load``."""
+    """Allow-list :data:`CHECKPOINT_SAFE_GLOBALS` for ``torch.load`` and
+    make ``HistoryBuffer`` pickle from its constructor arguments."""
+    copyreg.pickle(HistoryBuffer, _reduce_history_buffer)
     torch.serialization.add_safe_globals(CHECKPOINT_SAFE_GLOBALS)
 
 
@@ -60,16 +73,23 @@ def load_checkpoint_file(filename: str, map_location='cpu') -> dict:
     except FileNotFoundError:
         raise
     except pickle.UnpicklingError as e:
-        raise CheckpointLoadError(
-            f'Refusing to load checkpoint {filename}: it holds objects that '
-            'are not on the allow-list of safe classes (only tensors, '
-            'built-in types and mmreid_instruct.engine.runner.checkpoint.'
-            f'CHECKPOINT_SAFE_GLOBALS are loaded). Details: {e}') from None
+        if 'Unsupported global' in str(e):
+            raise CheckpointLoadError(
+                f'Refusing to load checkpoint {filename}: it holds objects '
+                'that are not on the allow-list of safe classes (only '
+                'tensors, built-in types and mmreid_instruct.engine.'
+                'CHECKPOINT_SAFE_GLOBALS are loaded). Details: '
+                f'{e}') from None
+        raise _not_a_checkpoint(filename, e) from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError,
             OSError) as e:
-        raise CheckpointLoadError(
-            f'Cannot read checkpoint {filename}: the file is truncated or is '
-            f'not a PyTorch checkpoint ({type(e).__name__}: {e}).') from None
+        raise _not_a_checkpoint(filename, e) from None
+
+
+def _not_a_checkpoint(filename: str, error: Exception) -> CheckpointLoadError:
+    return CheckpointLoadError(
+        f'Cannot read checkpoint {filename}: the file is truncated or is not '
+        f'a PyTorch checkpoint ({type(error).__name__}: {error}).')
 
 
 def atomic_replace(tmp_path: str, path: str) -> None:

@@ -30,8 +30,10 @@ import torch
 from .distance import (check_feature_pair, check_metric, distance_from_parts,
                        row_factors)
 
-# Bytes of distances per block of rows.
+# Bytes of distances per block of rows (CPU, and GPU where a block is
+# handled by a few large kernels).
 BLOCK_BYTES = 32 * 2**20
+GPU_BLOCK_BYTES = 256 * 2**20
 
 # A row takes the prefix path when about this fraction of it or less is
 # ranked before its last wanted item (estimated from a sample of columns).
@@ -93,15 +95,16 @@ def check_no_nan(values, name: str, allow_inf: bool = True) -> None:
 
 
 def block_rows(num_cols: int, itemsize: int,
-               chunk_size: Optional[int] = None) -> int:
-    """Rows per block: ``chunk_size`` if given, else :data:`BLOCK_BYTES`."""
+               chunk_size: Optional[int] = None,
+               budget: int = BLOCK_BYTES) -> int:
+    """Rows per block: ``chunk_size`` if given, else ``budget`` bytes."""
     if chunk_size is not None:
         if isinstance(chunk_size, bool) or not isinstance(
                 chunk_size, (int, np.integer)) or chunk_size < 1:
             raise ValueError('chunk_size must be None or a positive integer, '
                              f'got {chunk_size!r}')
         return int(chunk_size)
-    return max(1, BLOCK_BYTES // max(1, num_cols * itemsize))
+    return max(1, budget // max(1, num_cols * itemsize))
 
 
 # ---------------------------------------------------------------------------
@@ -471,7 +474,8 @@ def pair_positions(source, g_is_junk: np.ndarray, pair_q: np.ndarray,
         keep_cols = np.flatnonzero(~g_is_junk)
         junk_cols = np.flatnonzero(g_is_junk)
         kept_index = np.cumsum(~g_is_junk) - 1
-    step = block_rows(source.shape[1], source.itemsize, chunk_size)
+    step = block_rows(source.shape[1], source.itemsize, chunk_size,
+                      GPU_BLOCK_BYTES if source.is_torch else BLOCK_BYTES)
     kernel = _positions_block_torch if source.is_torch \
         else _positions_block_numpy
     # Blocks are runs of consecutive queries, so that the rows of a matrix
