@@ -25,3 +25,6 @@ log_level = 'INFO'
 load_from = None
 resume = False
 randomness = dict(seed=0, deterministic=False)
+
+# Print the metrics of every evaluation as a table.
+custom_hooks = [dict(type='MetricTableHook')]

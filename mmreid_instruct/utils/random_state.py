@@ -64,11 +64,15 @@ def seeded_random_state(seed: int):
     The global states are restored afterwards, so the block neither
     depends on nor changes the random state of the caller.
 
+    Only the CPU generator of torch is seeded: a data pipeline does not use
+    CUDA, and ``torch.manual_seed`` would also queue CUDA seeding, which is
+    slow.
+
     Args:
         seed (int): The seed of the block.
     """
     with preserved_random_state():
         random.seed(seed)
         np.random.seed(seed % (2**32))
-        torch.manual_seed(seed)
+        torch.random.default_generator.manual_seed(seed)
         yield

@@ -22,7 +22,7 @@ test_pipeline = [
 
 train_dataloader = dict(
     batch_size=32,
-    num_workers=2,
+    num_workers=1,
     persistent_workers=True,
     sampler=dict(type='PKSampler', num_pids=8, num_instances=4),
     dataset=dict(
@@ -32,7 +32,7 @@ train_dataloader = dict(
 
 test_dataloader = dict(
     batch_size=64,
-    num_workers=2,
+    num_workers=1,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(

@@ -78,13 +78,15 @@ class _Pool:
         return self.main_images(pid) + extra
 
     def distractors(self, cams=None):
-        """Distractor images, spread over ``cams`` (default: all)."""
-        cams = list(self.cams if cams is None else cams)
+        """Distractor images (spread over the cameras), those of ``cams``
+        only when given."""
+        num_cams = len(self.cams)
         keys = []
         for pid in self.world.distractor_ids:
             for j in range(self.params['distractor_images']):
-                cam = cams[(pid + j) % len(cams)]
-                keys.append(ImageKey(pid, 0, cam, j // len(cams)))
+                cam = (pid + j) % num_cams
+                if cams is None or cam in cams:
+                    keys.append(ImageKey(pid, 0, cam, j // num_cams))
         return keys
 
     def rng(self, task: str, *index: int) -> np.random.Generator:
