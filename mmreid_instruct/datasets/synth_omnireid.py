@@ -9,20 +9,22 @@ from mmreid_instruct.utils.tasks import normalize_task
 from .omnireid_list import OmniReIDList
 
 
-def ensure_synth_omnireid(data_root: str, preset: str, seed: int) -> None:
+def ensure_synth_omnireid(data_root: str, preset, seed: int) -> None:
     """Generate SynthOmniReID into ``data_root`` unless it is already there.
 
     Under distributed training only rank 0 generates; the other ranks wait.
 
     Args:
         data_root (str): Folder of the dataset.
-        preset (str): Generator preset (``'tiny'``, ``'small'``, ``'full'``).
+        preset (str | dict): Generator preset (``'tiny'``, ``'small'``,
+            ``'full'``) or a dict of overrides, e.g.
+            ``dict(base='tiny', occlusion_prob=0.3)``.
         seed (int): Generator seed.
 
     Raises:
         ValueError: ``data_root`` holds another preset or seed.
     """
-    from .synth import generate_synth_omnireid
+    from .synth import generate_synth_omnireid, resolve_preset
 
     meta_file = osp.join(data_root, 'meta.json')
     rank, world_size = get_dist_info()
@@ -36,12 +38,16 @@ def ensure_synth_omnireid(data_root: str, preset: str, seed: int) -> None:
             barrier()
     with open(meta_file) as f:
         meta = json.load(f)
-    if (meta.get('preset'), meta.get('seed')) != (preset, seed):
+    _, params = resolve_preset(preset)
+    # Compare through JSON, as meta.json stores tuples as lists.
+    wanted = json.loads(json.dumps(dict(params=params, seed=seed)))
+    found = dict(params=meta.get('params'), seed=meta.get('seed'))
+    if found != wanted:
         raise ValueError(
             f'{data_root} holds SynthOmniReID preset={meta.get("preset")!r} '
-            f'seed={meta.get("seed")}, but the config asks for '
-            f'preset={preset!r} seed={seed}: point data_root to another '
-            'folder or change preset/seed.')
+            f'seed={meta.get("seed")}, generated with other settings than '
+            f'the config asks for (preset={preset!r}, seed={seed}): point '
+            'data_root to another folder or change preset/seed.')
 
 
 @DATASETS.register_module()
@@ -59,8 +65,8 @@ class SynthOmniReID(OmniReIDList):
         task (str): One of the six tasks, any accepted spelling. Defaults
             to ``'trad'``.
         subset (str): ``'train'``, ``'query'`` or ``'gallery'``.
-        preset (str): Generator preset used when generating. Defaults to
-            ``'tiny'``.
+        preset (str | dict): Generator preset used when generating (a name
+            or a dict of overrides). Defaults to ``'tiny'``.
         seed (int): Generator seed used when generating. Defaults to 0.
         **kwargs: Other arguments of :class:`OmniReIDList` (``pipeline``,
             ``instruction_text``, ...).
@@ -76,7 +82,7 @@ class SynthOmniReID(OmniReIDList):
                  data_root: str = 'data/synth_omnireid_tiny',
                  task: str = 'trad',
                  subset: str = 'train',
-                 preset: str = 'tiny',
+                 preset='tiny',
                  seed: int = 0,
                  **kwargs):
         task = normalize_task(task)

@@ -188,3 +188,31 @@ def test_concurrent_generators(tmp_path, micro_preset):
 def test_bad_seed(tmp_path, seed):
     with pytest.raises(ValueError, match='seed'):
         generate_synth_omnireid(tmp_path / 'd', 'tiny', seed=seed)
+
+
+def load_tool():
+    import importlib.util
+    path = Path(__file__).parents[3] / 'tools' / 'dataset_converters' / \
+        'make_synth_omnireid.py'
+    spec = importlib.util.spec_from_file_location('make_synth_omnireid',
+                                                  path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_command_line_tool(tmp_path, capsys):
+    tool = load_tool()
+    out = tmp_path / 'd'
+    args = ['--out', str(out), '--seed', '2', '--set', 'num_train_ids=3',
+            'num_test_ids=3', 'num_distractor_ids=1', 'num_cameras=3',
+            'image_size=(64, 32)', 'clothes_size=(32, 32)']
+    tool.main(args)
+    printed = capsys.readouterr().out
+    meta = read_meta(out)
+    assert meta['seed'] == 2 and meta['params']['num_train_ids'] == 3
+    assert 'trad  train' in printed and f'Generated {out}' in printed
+    tool.main(args)
+    assert 'already complete' in capsys.readouterr().out
+    with pytest.raises(SystemExit, match='KEY=VALUE'):
+        tool.main(['--out', str(out), '--set', 'oops'])
