@@ -1,5 +1,5 @@
 # AdamW with linear warm-up and cosine decay, iteration-based.
-max_iters = 2000
+max_iters = 1500
 warmup_iters = 100
 
 optim_wrapper = dict(
@@ -22,6 +22,6 @@ param_scheduler = [
 ]
 
 train_cfg = dict(
-    type='ReIDIterBasedTrainLoop', max_iters=max_iters, val_interval=1000)
+    type='ReIDIterBasedTrainLoop', max_iters=max_iters, val_interval=500)
 val_cfg = dict()
 test_cfg = dict()
