@@ -39,8 +39,11 @@ __all__ = [
 _SCOPE = 'mmreid_instruct'
 
 
-def _child(name, parent, location):
-    return Registry(name, parent=parent, scope=_SCOPE, locations=[location])
+def _child(name, parent, location=None):
+    """A child registry; ``location`` is the module that registers into it
+    (None while the library registers nothing there)."""
+    locations = [location] if location else []
+    return Registry(name, parent=parent, scope=_SCOPE, locations=locations)
 
 
 # Runner, loops, hooks and logging.
@@ -80,7 +83,5 @@ EVALUATOR = _child('evaluator', MMENGINE_EVALUATOR,
 # Miscellaneous.
 TASK_UTILS = _child('task util', MMENGINE_TASK_UTILS,
                     'mmreid_instruct.models')
-VISUALIZERS = _child('visualizer', MMENGINE_VISUALIZERS,
-                     'mmreid_instruct.visualization')
-VISBACKENDS = _child('vis_backend', MMENGINE_VISBACKENDS,
-                     'mmreid_instruct.visualization')
+VISUALIZERS = _child('visualizer', MMENGINE_VISUALIZERS)
+VISBACKENDS = _child('vis_backend', MMENGINE_VISBACKENDS)

@@ -141,3 +141,17 @@ def test_failed_save_keeps_the_previous_checkpoint(
     with pytest.raises(OSError, match='disk full'):
         runner.save_checkpoint(str(tmp_path / 'w'), 'iter_4.pth')
     assert target.read_bytes() == before
+
+
+@pytest.mark.slow
+def test_number_of_workers_does_not_change_training(synth_tiny_root, tmp_path,
+                                                    small_baseline_cfg):
+    finals = []
+    for num_workers in (0, 2):
+        work_dir = tmp_path / f'workers{num_workers}'
+        cfg = small_baseline_cfg(synth_tiny_root, work_dir, max_iters=3,
+                                 num_workers=num_workers,
+                                 checkpoint_interval=3)
+        train(cfg)
+        finals.append(weights(str(work_dir / 'iter_3.pth')))
+    assert all(torch.equal(finals[0][k], finals[1][k]) for k in finals[0])
