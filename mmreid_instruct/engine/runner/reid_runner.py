@@ -1,7 +1,10 @@
+import datetime
 import os.path as osp
 from typing import Optional
 
-from mmengine.dist import master_only
+import torch
+import torch.distributed as torch_dist
+from mmengine.dist import is_distributed, master_only
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
@@ -24,7 +27,9 @@ class ReIDRunner(Runner):
       :class:`ReIDIterBasedTrainLoop` restores them on resume;
     - checkpoints load with ``torch.load(weights_only=True)`` and an
       allow-list of exactly the classes our checkpoints hold; a truncated
-      or foreign file gives an error that names it.
+      or foreign file gives an error that names it;
+    - distributed runs started by ``torchrun`` (``tools/dist_train.sh``)
+      also work on machines without CUDA, with the gloo backend.
 
     Select it with ``runner_type = 'ReIDRunner'`` in the config (the base
     runtime config does). Arguments are those of mmengine's runner.
@@ -35,6 +40,34 @@ class ReIDRunner(Runner):
         super().__init__(*args, **kwargs)
         self.resumed_random_state: Optional[dict] = None
         self._loaded_meta: dict = {}
+
+    def setup_env(self, env_cfg: dict) -> None:
+        """Set up the environment; see mmengine's ``Runner.setup_env``.
+
+        mmengine's ``pytorch`` launcher always binds a CUDA device. On a
+        machine without CUDA the process group is created here instead, with
+        the gloo backend, so that ``tools/dist_train.sh`` also runs on CPUs.
+        """
+        if (self.distributed and not is_distributed()
+                and self.launcher == 'pytorch'
+                and not torch.cuda.is_available()):
+            timeout = env_cfg.get('dist_cfg', {}).get('timeout', 1800)
+            torch_dist.init_process_group(
+                backend='gloo', timeout=datetime.timedelta(seconds=timeout))
+        super().setup_env(env_cfg)
+
+    def wrap_model(self, model_wrapper_cfg: Optional[dict], model):
+        """Wrap the model for distributed training; see mmengine's
+        ``Runner.wrap_model``. Without CUDA, DDP gets no device ids."""
+        if (self.distributed and model_wrapper_cfg is None
+                and not torch.cuda.is_available()):
+            model_wrapper_cfg = dict(
+                type='MMDistributedDataParallel',
+                device_ids=None,
+                broadcast_buffers=False,
+                find_unused_parameters=self.cfg.get(
+                    'find_unused_parameters', False))
+        return super().wrap_model(model_wrapper_cfg, model)
 
     @master_only
     def save_checkpoint(self, out_dir: str, filename: str, *args,

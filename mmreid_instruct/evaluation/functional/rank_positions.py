@@ -15,8 +15,9 @@ made:
   sorted together; positions are then read off with ``searchsorted``. For a
   trained model ``t`` is small and few items are picked.
 * **sort path** (rows where ``t`` is large, other dtypes): the row is
-  sorted by value, positions are found by a vectorised binary search, and
-  the rare ties in distance are resolved by index.
+  sorted by value (a copy in a reused buffer), positions are found with
+  ``searchsorted`` per row, and the rare ties in distance are resolved by
+  index.
 * **GPU** (CUDA tensors): the sort path with torch operations.
 
 Rows come in blocks from a *row source*: a distance matrix, or features
@@ -272,21 +273,17 @@ def _searchsorted_rows(sorted_rows: np.ndarray, row: np.ndarray,
                        values: np.ndarray) -> np.ndarray:
     """Left insertion points of ``values[i]`` in ``sorted_rows[row[i]]``.
 
-    A binary search over many rows at once.
+    Args:
+        sorted_rows: Rows sorted ascending.
+        row: Row of each value, ascending.
+        values: Values to place.
     """
-    n = sorted_rows.shape[1]
-    flat = sorted_rows.reshape(-1)
-    base = row * n
-    lo = np.zeros(len(values), dtype=np.int64)
-    hi = np.full(len(values), n, dtype=np.int64)
-    for _ in range(int(n).bit_length()):
-        active = lo < hi
-        mid = (lo + hi) >> 1
-        probe = flat[base + np.minimum(mid, n - 1)]
-        right = active & (probe < values)
-        lo = np.where(right, mid + 1, lo)
-        hi = np.where(active & ~right, mid, hi)
-    return lo
+    out = np.empty(len(values), dtype=np.int64)
+    bounds = np.searchsorted(row, np.arange(len(sorted_rows) + 1))
+    for r in np.flatnonzero(bounds[:-1] < bounds[1:]):
+        p0, p1 = bounds[r], bounds[r + 1]
+        out[p0:p1] = np.searchsorted(sorted_rows[r], values[p0:p1])
+    return out
 
 
 def _tied_positions(rows: np.ndarray, local_row: np.ndarray,
@@ -318,10 +315,19 @@ def _tied_positions(rows: np.ndarray, local_row: np.ndarray,
 
 
 def _sorted_positions(view, rows, local_row, col, values, keep_cols,
-                      kept_index) -> np.ndarray:
-    """Positions by sorting whole rows (see the module docstring)."""
+                      kept_index, sort_buf) -> np.ndarray:
+    """Positions by sorting whole rows (see the module docstring).
+
+    ``sort_buf`` is a buffer of at least ``len(rows)`` rows like ``view``:
+    sorting a copy in a buffer already in memory saves the page faults of a
+    new array.
+    """
     if keep_cols is None:
-        block = np.array(view[rows])
+        block = sort_buf[:len(rows)]
+        if rows[-1] - rows[0] + 1 == len(rows):  # a run: no fancy index
+            np.copyto(block, view[rows[0]:rows[-1] + 1])
+        else:
+            np.take(view, rows, axis=0, out=block)
         kcol = col
     else:
         block = view[np.ix_(rows, keep_cols)]
@@ -347,7 +353,7 @@ def _sorted_positions(view, rows, local_row, col, values, keep_cols,
 
 
 def _positions_rows(sub, local_row, col, optional, keep_cols, kept_index,
-                    junk_cols, mask_buf) -> np.ndarray:
+                    junk_cols, mask_buf, sort_buf) -> np.ndarray:
     """Positions of the wanted items of a few (cache-sized) rows."""
     num_rows, n = sub.shape
     values = sub[local_row, col]
@@ -381,7 +387,7 @@ def _positions_rows(sub, local_row, col, optional, keep_cols, kept_index,
         sel_rows = np.unique(local_row[on_sort])
         pos[on_sort] = _sorted_positions(
             sub, sel_rows, np.searchsorted(sel_rows, local_row[on_sort]),
-            col[on_sort], values[on_sort], keep_cols, kept_index)
+            col[on_sort], values[on_sort], keep_cols, kept_index, sort_buf)
     return pos
 
 
@@ -391,6 +397,7 @@ def _positions_block_numpy(view, local_row, col, optional, keep_cols,
     # Work on a few rows at a time so that they and the mask stay in cache.
     step = max(1, min(num_rows, _CACHE_ELEMENTS // n))
     mask_buf = np.empty((step, n), dtype=bool)
+    sort_buf = np.empty((step, n), dtype=view.dtype)
     bounds = np.searchsorted(local_row, np.arange(0, num_rows + step, step))
     pos = np.empty(len(col), dtype=np.int64)
     for i, r0 in enumerate(range(0, num_rows, step)):
@@ -398,7 +405,8 @@ def _positions_block_numpy(view, local_row, col, optional, keep_cols,
         if p0 < p1:
             pos[p0:p1] = _positions_rows(
                 view[r0:r0 + step], local_row[p0:p1] - r0, col[p0:p1],
-                optional[p0:p1], keep_cols, kept_index, junk_cols, mask_buf)
+                optional[p0:p1], keep_cols, kept_index, junk_cols, mask_buf,
+                sort_buf)
     return pos
 
 

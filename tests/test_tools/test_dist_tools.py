@@ -1,0 +1,56 @@
+"""tools/dist_train.sh and tools/dist_test.sh with 2 CPU processes (gloo)."""
+import json
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIG = osp.join(REPO, 'configs', 'baseline',
+                  'baseline_vit-tiny_synth-omnireid-tiny.py')
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return str(s.getsockname()[1])
+
+
+def run(command, env=None):
+    result = subprocess.run(command, cwd=REPO, capture_output=True,
+                            text=True, timeout=600, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+@pytest.mark.slow
+def test_two_process_train_and_test_match_single_process_test(
+        synth_tiny_root, tmp_path):
+    options = [
+        'model.backbone.arch.num_layers=1',
+        f'train_dataloader.dataset.data_root={synth_tiny_root}',
+        f'test_dataloader.dataset.datasets.0.data_root={synth_tiny_root}',
+        f'test_dataloader.dataset.datasets.1.data_root={synth_tiny_root}',
+        'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False',
+        'test_dataloader.num_workers=0',
+        'test_dataloader.persistent_workers=False',
+    ]
+    work_dir = str(tmp_path / 'work')
+    env = dict(os.environ, PORT=free_port())
+    run(['bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', work_dir,
+         '--no-validate', '--cfg-options', 'train_cfg.max_iters=2',
+         'default_hooks.checkpoint.interval=2', *options], env=env)
+    checkpoint = osp.join(work_dir, 'iter_2.pth')
+    assert osp.exists(checkpoint)
+
+    dist_out, single_out = str(tmp_path / 'dist.json'), str(
+        tmp_path / 'single.json')
+    env['PORT'] = free_port()
+    run(['bash', 'tools/dist_test.sh', CONFIG, checkpoint, '2', '--work-dir',
+         work_dir, '--out', dist_out, '--cfg-options', *options], env=env)
+    run([sys.executable, 'tools/test.py', CONFIG, checkpoint, '--work-dir',
+         work_dir, '--out', single_out, '--cfg-options', *options])
+    assert json.load(open(dist_out)) == json.load(open(single_out))
