@@ -1,7 +1,10 @@
+from .adaptive_triplet_loss import AdaptiveTripletLoss
+from .identity_contrastive_loss import IdentityContrastiveLoss
 from .label_smooth_cross_entropy_loss import LabelSmoothCrossEntropyLoss
 from .triplet_loss import TripletLoss, euclidean_dist, hard_example_mining
 
 __all__ = [
+    'AdaptiveTripletLoss', 'IdentityContrastiveLoss',
     'LabelSmoothCrossEntropyLoss', 'TripletLoss', 'euclidean_dist',
     'hard_example_mining'
 ]
