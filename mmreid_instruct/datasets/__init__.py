@@ -12,6 +12,7 @@ from .market1501 import Market1501
 from .msmt17 import MSMT17
 from .omnireid_list import OmniReIDList
 from .prcc import PRCC
+from .reid_concat_dataset import ReIDConcatDataset
 from .rstp_reid import RSTPReid
 from .samplers import *  # noqa: F401,F403
 from .synth_omnireid import SynthOmniReID
@@ -23,6 +24,7 @@ from .vc_clothes import VCClothes
 __all__ = [
     'RECORD_KEYS', 'SUBSETS', 'BaseReIDDataset', 'check_record',
     'make_record', 'relabel_pids', 'OmniReIDList', 'SynthOmniReID',
+    'ReIDConcatDataset',
     'BenchmarkDataset', 'FolderReIDDataset', 'T2IJsonDataset', 'Market1501',
     'DukeMTMCReID', 'MSMT17', 'CUHK03', 'PRCC', 'LTCC', 'VCClothes', 'LLCM',
     'SYSUMM01', 'CUHKPEDES', 'ICFGPEDES', 'RSTPReid'

@@ -1,11 +1,114 @@
 import itertools
-from typing import Iterator, List, Optional, Sized, Tuple
+from typing import Iterator, List, Optional, Sequence, Sized, Tuple
 
 import numpy as np
 from mmengine.dist import get_dist_info, sync_random_seed
 from torch.utils.data import Sampler
 
 from mmreid_instruct.registry import DATA_SAMPLERS
+
+
+def group_indices_by_pid(pids: Sequence[int], num_pids: int,
+                         owner: str = 'PKSampler') -> List[np.ndarray]:
+    """Group sample indices by identity, for P×K sampling.
+
+    Args:
+        pids (Sequence[int]): The pid of every sample, in index order (what
+            :meth:`BaseReIDDataset.get_pids` returns).
+        num_pids (int): P, identities per batch; there must be at least as
+            many identities.
+        owner (str): Who asks, named in the error message.
+
+    Returns:
+        list[np.ndarray]: The indices of each identity, identities in sorted
+        order of their pids.
+
+    Raises:
+        ValueError: There are fewer than ``num_pids`` identities.
+    """
+    pids = np.asarray(pids)
+    unique_pids = np.unique(pids)
+    if len(unique_pids) < num_pids:
+        raise ValueError(
+            f'{owner}: the dataset has {len(unique_pids)} identities, '
+            f'fewer than num_pids={num_pids} per batch.')
+    return [np.flatnonzero(pids == pid) for pid in unique_pids]
+
+
+def pk_epoch_batches(indices_per_pid: Sequence[np.ndarray], num_pids: int,
+                     num_instances: int,
+                     rng: np.random.Generator) -> List[np.ndarray]:
+    """Return the P×K batches of one epoch.
+
+    An epoch visits every image of every identity once, in groups of K
+    (identities with fewer than K images, and the last incomplete group of
+    an identity, are filled by drawing again from that identity's images),
+    and stops when fewer than P identities have groups left. Each batch is
+    P groups of K indices, one group per identity, P distinct identities.
+
+    Args:
+        indices_per_pid (Sequence[np.ndarray]): Indices of each identity
+            (see :func:`group_indices_by_pid`), at least ``num_pids``.
+        num_pids (int): P.
+        num_instances (int): K.
+        rng (np.random.Generator): The only source of randomness.
+
+    Returns:
+        list[np.ndarray]: Batches of ``P * K`` indices; never empty.
+    """
+    k = num_instances
+    groups = []
+    for indices in indices_per_pid:
+        indices = rng.permutation(indices)
+        shortfall = -len(indices) % k
+        if shortfall:
+            indices = np.concatenate(
+                [indices, rng.choice(indices, shortfall)])
+        groups.append(list(indices.reshape(-1, k)))
+    batches = []
+    # Identities with groups left, in increasing order (kept up to date
+    # rather than rebuilt for every batch; the draws are the same).
+    available = np.arange(len(groups))
+    while len(available) >= num_pids:
+        chosen = rng.choice(available, num_pids, replace=False)
+        batches.append(np.concatenate([groups[i].pop() for i in chosen]))
+        exhausted = [i for i in chosen if not groups[i]]
+        if exhausted:
+            available = available[~np.isin(available, exhausted)]
+    return batches
+
+
+def pk_batch_stream(indices_per_pid: Sequence[np.ndarray], num_pids: int,
+                    num_instances: int, seed_key: Sequence[int],
+                    start: int = 0) -> Iterator[Tuple[int, np.ndarray]]:
+    """Yield ``(batch_number, batch)`` of an endless P×K stream.
+
+    Epoch ``e`` is :func:`pk_epoch_batches` with the generator
+    ``np.random.default_rng([*seed_key, e])``; the stream is the epochs one
+    after another, so it is a pure function of ``seed_key``.
+
+    Args:
+        indices_per_pid (Sequence[np.ndarray]): Indices of each identity.
+        num_pids (int): P.
+        num_instances (int): K.
+        seed_key (Sequence[int]): Seed of the stream (the epoch number is
+            appended to it).
+        start (int): Number of the first batch to yield; earlier batches
+            are computed (as indices, no data is loaded) and dropped.
+            Defaults to 0.
+
+    Yields:
+        tuple[int, np.ndarray]: The batch number in the stream (from
+        ``start`` on) and its ``P * K`` indices.
+    """
+    seed_key = [int(s) for s in seed_key]
+    first = 0  # number of the first batch of the current epoch
+    for epoch in itertools.count():
+        batches = pk_epoch_batches(indices_per_pid, num_pids, num_instances,
+                                   np.random.default_rng(seed_key + [epoch]))
+        for i in range(max(start - first, 0), len(batches)):
+            yield first + i, batches[i]
+        first += len(batches)
 
 
 @DATA_SAMPLERS.register_module()
@@ -66,15 +169,8 @@ class PKSampler(Sampler):
         self.seed_samples = seed_samples
         self.rank, self.world_size = get_dist_info()
 
-        pids = np.asarray(dataset.get_pids())
-        unique_pids = np.unique(pids)
-        if len(unique_pids) < num_pids:
-            raise ValueError(
-                f'PKSampler: the dataset has {len(unique_pids)} identities, '
-                f'fewer than num_pids={num_pids} per batch.')
-        self._indices_per_pid = [
-            np.flatnonzero(pids == pid) for pid in unique_pids
-        ]
+        self._indices_per_pid = group_indices_by_pid(
+            dataset.get_pids(), num_pids, 'PKSampler')
         self._start_batch = 0
         self._epoch_length = None
 
@@ -85,30 +181,15 @@ class PKSampler(Sampler):
 
     def _epoch_batches(self, epoch: int) -> List[np.ndarray]:
         """Return the batches (arrays of P*K indices) of one epoch."""
-        rng = np.random.default_rng([self.seed, epoch])
-        k = self.num_instances
-        groups = []
-        for indices in self._indices_per_pid:
-            indices = rng.permutation(indices)
-            shortfall = -len(indices) % k
-            if shortfall:
-                indices = np.concatenate(
-                    [indices, rng.choice(indices, shortfall)])
-            groups.append(list(indices.reshape(-1, k)))
-        batches = []
-        while True:
-            available = [i for i, g in enumerate(groups) if g]
-            if len(available) < self.num_pids:
-                return batches
-            chosen = rng.choice(available, self.num_pids, replace=False)
-            batches.append(np.concatenate([groups[i].pop() for i in chosen]))
+        return pk_epoch_batches(self._indices_per_pid, self.num_pids,
+                                self.num_instances,
+                                np.random.default_rng([self.seed, epoch]))
 
-    def _global_batches(self) -> Iterator[Tuple[int, np.ndarray]]:
-        """Yield ``(global_batch_index, batch)`` forever."""
-        counter = itertools.count()
-        for epoch in itertools.count():
-            for batch in self._epoch_batches(epoch):
-                yield next(counter), batch
+    def _global_batches(self,
+                        start: int = 0) -> Iterator[Tuple[int, np.ndarray]]:
+        """Yield ``(global_batch_index, batch)`` forever, from ``start``."""
+        return pk_batch_stream(self._indices_per_pid, self.num_pids,
+                               self.num_instances, [self.seed], start)
 
     def _sample_seed(self, batch_index: int, position: int) -> int:
         return int(
@@ -126,9 +207,8 @@ class PKSampler(Sampler):
 
     def __iter__(self) -> Iterator:
         start = self._start_batch * self.world_size
-        for batch_index, batch in self._global_batches():
-            if batch_index < start or \
-                    batch_index % self.world_size != self.rank:
+        for batch_index, batch in self._global_batches(start):
+            if batch_index % self.world_size != self.rank:
                 continue
             for position, index in enumerate(batch):
                 if self.seed_samples:

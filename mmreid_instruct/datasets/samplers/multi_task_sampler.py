@@ -1,0 +1,357 @@
+import math
+from numbers import Real
+from typing import Dict, Iterator, List, Optional, Sequence, Union
+
+import numpy as np
+from mmengine.dataset import ConcatDataset as MMConcatDataset
+from mmengine.dist import get_dist_info, sync_random_seed
+from mmengine.logging import print_log
+from torch.utils.data import ConcatDataset as TorchConcatDataset
+from torch.utils.data import Sampler
+
+from mmreid_instruct.registry import DATA_SAMPLERS
+from mmreid_instruct.utils.tasks import normalize_task
+from .pk_sampler import (group_indices_by_pid, pk_batch_stream,
+                         pk_epoch_batches)
+
+# Tags that keep the random streams of the sampler apart (the second entry
+# of every seed key).
+_PK_STREAM, _DATASET_DRAW, _SAMPLE_SEED = 1, 2, 3
+
+
+@DATA_SAMPLERS.register_module()
+class MultiTaskPKSampler(Sampler):
+    """Multi-task P×K sampler: every batch is P×K samples of ONE sub-dataset.
+
+    The dataset is a concatenation (mmengine's ``ConcatDataset``) of
+    training sets, typically one per task (or per benchmark), each providing
+    ``get_pids()`` like :class:`BaseReIDDataset`. Training pids are
+    relabelled per sub-dataset and each sub-dataset has its own ID
+    classifier, so a batch never mixes sub-datasets: at every iteration the
+    sampler draws one sub-dataset with the probabilities given by
+    ``ratios`` and takes the next P×K batch of that sub-dataset's own
+    identity-balanced stream. That stream follows exactly the rules of
+    :class:`PKSampler` (epochs visiting every image once in groups of K,
+    identities with fewer than K images filled by drawing again, epoch over
+    when fewer than P identities have groups left); the code is shared.
+
+    **Distributed training: every rank draws the same sub-dataset at each
+    iteration**, and each rank gets a different P×K batch of it. Iteration
+    ``i`` draws sub-dataset ``k_i``; if it is the ``c``-th iteration drawing
+    ``k_i``, rank ``r`` of ``W`` gets batch ``c * W + r`` of the stream of
+    ``k_i``. The sequence ``k_0, k_1, ...`` and the per-sub-dataset
+    streams do not depend on ``W``, so a W-rank run visits the tasks in the
+    same order as a 1-process run, with W times the samples per iteration.
+    This rule rather than splitting the ranks into task groups (what the
+    official Instruct-ReID code does) because:
+
+    - *per-dataset classifier routing and gradient all-reduce*: a batch of
+      sub-dataset k trains only classifier k. DDP averages gradients over
+      all ranks; with task groups the ranks that do not hold task k add
+      zeros, so classifier k learns at (ranks holding k) / W of the
+      learning rate, and the shared weights get a mix weighted by group
+      sizes rather than by ``ratios``. With one task per iteration, the
+      all-reduced gradient is exactly that of one batch of W×P×K samples of
+      that task, as in single-process training; every rank also uses the
+      same parameters in an iteration (unused classifiers and instruction
+      branches are the same on all ranks; DDP still needs
+      ``find_unused_parameters=True`` as they change between iterations).
+    - *BN statistics*: buffers are not broadcast (``broadcast_buffers=False``)
+      and checkpoints are written by rank 0, so with task groups the saved
+      BN running statistics would be those of rank 0's task only. Here every
+      rank, rank 0 included, sees all tasks in proportion to ``ratios``.
+    - *load balance*: tasks differ in cost (captions, instruction images);
+      with task groups the slowest group sets the pace at every all-reduce,
+      here all ranks do the same work. Task groups can also only realise
+      ratios that are multiples of 1/W per iteration, while drawing one task
+      per iteration honours any ratios for any number of ranks.
+
+    The cost: an optimiser step sees one task; tasks mix across iterations
+    (as in the paper's single-GPU setting of one task per batch), not within
+    one step.
+
+    The stream is a pure function of ``seed`` (and of the world size):
+    :meth:`skip` jumps to any iteration without loading data (the
+    per-dataset streams are recomputed as indices only), which is how
+    resumed runs continue exactly where they stopped. With
+    ``seed_samples=True`` (default) the sampler yields
+    ``(global_index, sample_seed)`` pairs, the seed being a function of the
+    sub-dataset, the batch number in its stream and the position in the
+    batch only (not of the rank or of the number of ranks); the dataset must
+    accept such tuple indices (:class:`BaseReIDDataset` does, mmengine's
+    ``ConcatDataset`` does not: use a concatenation that forwards them to
+    its sub-datasets, or ``seed_samples=False``).
+
+    Args:
+        dataset (ConcatDataset): The concatenation of training sets; it
+            must have ``datasets`` (each with ``get_pids()`` and
+            ``__len__``) and ``cumulative_sizes`` like mmengine's
+            ``ConcatDataset``.
+        num_pids (int): P, identities per batch. Defaults to 16.
+        num_instances (int): K, images per identity. Defaults to 4.
+        ratios (Sequence[float] | dict, optional): Relative frequency with
+            which each sub-dataset is drawn. None: proportional to the
+            sub-dataset sizes. A sequence: one weight per sub-dataset, in
+            order. A dict: weights keyed by sub-dataset index or by task
+            name (any accepted spelling, e.g. ``'sc'`` or ``'trad'``; the
+            task of a sub-dataset is its ``task`` attribute, or else that of
+            its first record), every sub-dataset exactly once. Weights are
+            non-negative, not all zero, and are normalised; a sub-dataset of
+            weight 0 is never drawn. Defaults to None.
+        seed (int, optional): Random seed; the same on every rank. If None,
+            a random seed is drawn and synchronised across ranks.
+        seed_samples (bool): Yield ``(global_index, sample_seed)`` pairs
+            instead of plain global indices. Defaults to True.
+
+    Example:
+        >>> train_dataloader = dict(
+        ...     batch_size=64,  # = P * K
+        ...     sampler=dict(type='MultiTaskPKSampler', num_pids=16,
+        ...                  num_instances=4, ratios=dict(trad=2, cc=1)),
+        ...     dataset=dict(type='ConcatDataset', datasets=[
+        ...         dict(type='SynthOmniReID', task='trad'),
+        ...         dict(type='SynthOmniReID', task='cc')]))
+    """
+
+    #: Iterations whose sub-datasets are drawn with one random generator.
+    BLOCK = 4096
+
+    def __init__(self,
+                 dataset,
+                 num_pids: int = 16,
+                 num_instances: int = 4,
+                 ratios: Union[None, Sequence[float], Dict] = None,
+                 seed: Optional[int] = None,
+                 seed_samples: bool = True) -> None:
+        if num_pids < 1 or num_instances < 1:
+            raise ValueError(
+                'MultiTaskPKSampler: num_pids and num_instances must be >= 1, '
+                f'got {num_pids} and {num_instances}.')
+        if not hasattr(dataset, 'datasets'):
+            raise TypeError(
+                'MultiTaskPKSampler needs a concatenation of training sets '
+                "(dict(type='ReIDConcatDataset', datasets=[...]), one per "
+                f'task or benchmark), got {type(dataset).__name__}; for a '
+                'single dataset use PKSampler.')
+        getitem = getattr(type(dataset), '__getitem__', None)
+        if seed_samples and getitem in (MMConcatDataset.__getitem__,
+                                        TorchConcatDataset.__getitem__):
+            raise TypeError(
+                f'MultiTaskPKSampler: {type(dataset).__name__} does not '
+                "accept (index, seed) indices; use type='ReIDConcatDataset', "
+                'which forwards them to its sub-datasets, or '
+                'seed_samples=False.')
+        if hasattr(dataset, 'full_init'):
+            dataset.full_init()
+        self.dataset = dataset
+        self.datasets = list(dataset.datasets)
+        if not self.datasets:
+            raise ValueError('MultiTaskPKSampler: the concatenation is empty.')
+        for k, sub in enumerate(self.datasets):
+            if not hasattr(sub, 'get_pids'):
+                raise TypeError(
+                    f'MultiTaskPKSampler: sub-dataset {k} '
+                    f'({type(sub).__name__}) has no get_pids().')
+        sizes = [len(sub) for sub in self.datasets]
+        cumulative = list(np.cumsum(sizes))
+        if list(getattr(dataset, 'cumulative_sizes', cumulative)) != \
+                cumulative:
+            raise ValueError(
+                'MultiTaskPKSampler: cumulative_sizes '
+                f'{list(dataset.cumulative_sizes)} do not match the '
+                f'sub-dataset sizes {sizes}.')
+        self.offsets = [0] + [int(c) for c in cumulative[:-1]]
+
+        self.num_pids = num_pids
+        self.num_instances = num_instances
+        self.seed = sync_random_seed() if seed is None else int(seed)
+        self.seed_samples = seed_samples
+        self.rank, self.world_size = get_dist_info()
+        self.tasks = [self._task_of(sub) for sub in self.datasets]
+        self.probs = self._resolve_ratios(ratios, sizes)
+
+        # Index groups of the sub-datasets that can be drawn.
+        self._indices_per_pid: List[Optional[List[np.ndarray]]] = []
+        for k, sub in enumerate(self.datasets):
+            if self.probs[k] == 0:
+                self._indices_per_pid.append(None)
+                continue
+            self._indices_per_pid.append(
+                group_indices_by_pid(
+                    sub.get_pids(), num_pids,
+                    f'MultiTaskPKSampler (sub-dataset {k}, task '
+                    f'{self.tasks[k]})'))
+        self._start_batch = 0
+        self._len = None
+        print_log(
+            f'MultiTaskPKSampler: {num_pids}x{num_instances} per batch, '
+            'sub-datasets drawn with probabilities ' + ', '.join(
+                f'{k} ({t}): {p:.3f}'
+                for k, (t, p) in enumerate(zip(self.tasks, self.probs))),
+            logger='current')
+
+    @staticmethod
+    def _task_of(sub) -> Optional[str]:
+        """The task of a sub-dataset: its ``task`` attribute, or else that of
+        its first record (None when neither exists)."""
+        task = getattr(sub, 'task', None)
+        if task is None and hasattr(sub, 'get_data_info') and len(sub):
+            task = sub.get_data_info(0).get('task')
+        return None if task is None else normalize_task(task)
+
+    def _resolve_ratios(self, ratios, sizes: List[int]) -> np.ndarray:
+        """Turn ``ratios`` into one probability per sub-dataset."""
+        n = len(self.datasets)
+        if ratios is None:
+            weights = [float(s) for s in sizes]
+        elif isinstance(ratios, dict):
+            weights = [None] * n
+            for key, value in ratios.items():
+                if isinstance(key, (int, np.integer)) and \
+                        not isinstance(key, bool):
+                    if not 0 <= key < n:
+                        raise ValueError(
+                            f'MultiTaskPKSampler: ratios key {key} is not a '
+                            f'sub-dataset index (0..{n - 1}).')
+                    k = int(key)
+                elif isinstance(key, str):
+                    task = normalize_task(key)  # unknown names raise
+                    matches = [i for i, t in enumerate(self.tasks)
+                               if t == task]
+                    if not matches:
+                        raise ValueError(
+                            f'MultiTaskPKSampler: ratios key {key!r}: no '
+                            f'sub-dataset has task {task!r} (tasks: '
+                            f'{self.tasks}).')
+                    if len(matches) > 1:
+                        raise ValueError(
+                            f'MultiTaskPKSampler: ratios key {key!r}: '
+                            f'sub-datasets {matches} all have task '
+                            f'{task!r}; give their ratios by index.')
+                    k = matches[0]
+                else:
+                    raise TypeError(
+                        'MultiTaskPKSampler: ratios keys are sub-dataset '
+                        f'indices or task names, got {key!r}.')
+                if weights[k] is not None:
+                    raise ValueError(
+                        f'MultiTaskPKSampler: ratios give sub-dataset {k} '
+                        f'({self.tasks[k]}) twice.')
+                weights[k] = value
+            missing = [k for k, w in enumerate(weights) if w is None]
+            if missing:
+                raise ValueError(
+                    f'MultiTaskPKSampler: ratios miss sub-datasets {missing} '
+                    f'(tasks {[self.tasks[k] for k in missing]}); give every '
+                    'sub-dataset a ratio (0 to never draw it).')
+        elif isinstance(ratios, (list, tuple, np.ndarray)):
+            if len(ratios) != n:
+                raise ValueError(
+                    f'MultiTaskPKSampler: {len(ratios)} ratios for {n} '
+                    'sub-datasets.')
+            weights = list(ratios)
+        else:
+            raise TypeError(
+                'MultiTaskPKSampler: ratios must be None, a sequence or a '
+                f'dict, got {type(ratios).__name__}.')
+        for k, w in enumerate(weights):
+            if isinstance(w, bool) or not isinstance(w, Real) or \
+                    not math.isfinite(w) or w < 0:
+                raise ValueError(
+                    f'MultiTaskPKSampler: the ratio of sub-dataset {k} '
+                    f'({self.tasks[k]}) must be a finite number >= 0, got '
+                    f'{w!r}.')
+        weights = np.asarray(weights, dtype=np.float64)
+        if weights.sum() <= 0:
+            raise ValueError(
+                'MultiTaskPKSampler: all ratios are zero (or all '
+                'sub-datasets are empty); nothing can be drawn.')
+        return weights / weights.sum()
+
+    @property
+    def batch_size(self) -> int:
+        """int: P × K, the batch size the dataloader must use."""
+        return self.num_pids * self.num_instances
+
+    def _block(self, block: int) -> np.ndarray:
+        rng = np.random.default_rng([self.seed, _DATASET_DRAW, block])
+        return rng.choice(len(self.datasets), self.BLOCK, p=self.probs)
+
+    def iteration_datasets(self, start: int, stop: int) -> np.ndarray:
+        """Which sub-dataset iterations ``start`` to ``stop - 1`` draw from.
+
+        The same on every rank and for any number of ranks.
+
+        Args:
+            start (int): First iteration.
+            stop (int): One past the last iteration.
+
+        Returns:
+            np.ndarray: Sub-dataset indices, one per iteration.
+        """
+        if stop <= start:
+            return np.zeros(0, dtype=np.int64)
+        first, last = start // self.BLOCK, (stop - 1) // self.BLOCK
+        drawn = np.concatenate(
+            [self._block(b) for b in range(first, last + 1)])
+        return drawn[start - first * self.BLOCK:stop - first * self.BLOCK]
+
+    def _sample_seed(self, k: int, batch_number: int, position: int) -> int:
+        return int(
+            np.random.SeedSequence(
+                [self.seed, _SAMPLE_SEED, k, batch_number,
+                 position]).generate_state(1)[0])
+
+    def skip(self, num_batches: int) -> None:
+        """Make the next iteration start after ``num_batches`` batches of
+        this rank (= iterations), without loading any data.
+
+        Args:
+            num_batches (int): Batches this rank has already consumed.
+        """
+        self._start_batch = int(num_batches)
+
+    def __iter__(self) -> Iterator:
+        world_size, rank = self.world_size, self.rank
+        step = self._start_batch
+        # Batches of each sub-dataset's stream taken by earlier iterations
+        # (by all ranks together).
+        taken = np.bincount(
+            self.iteration_datasets(0, step),
+            minlength=len(self.datasets)) * world_size
+        streams = {}
+        while True:
+            block = step // self.BLOCK
+            for k in self._block(block)[step - block * self.BLOCK:]:
+                k = int(k)
+                if k not in streams:
+                    streams[k] = pk_batch_stream(
+                        self._indices_per_pid[k], self.num_pids,
+                        self.num_instances, [self.seed, _PK_STREAM, k],
+                        int(taken[k]))
+                for r in range(world_size):
+                    number, batch = next(streams[k])
+                    if r == rank:
+                        mine = number, batch
+                number, batch = mine
+                offset = self.offsets[k]
+                for position, index in enumerate(batch):
+                    if self.seed_samples:
+                        yield (offset + int(index),
+                               self._sample_seed(k, number, position))
+                    else:
+                        yield offset + int(index)
+                step += 1
+
+    def __len__(self) -> int:
+        """The number of samples this rank draws in as many iterations as
+        the first epochs of the drawable sub-datasets have batches, split
+        over the ranks (a nominal epoch; the sampler is infinite)."""
+        if self._len is None:
+            self._len = sum(
+                len(pk_epoch_batches(
+                    groups, self.num_pids, self.num_instances,
+                    np.random.default_rng([self.seed, _PK_STREAM, k, 0])))
+                for k, groups in enumerate(self._indices_per_pid)
+                if groups is not None)
+        return (self._len // self.world_size) * self.batch_size
