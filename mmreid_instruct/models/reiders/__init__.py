@@ -1,3 +1,4 @@
 from .image_reid import ImageReID
+from .instruct_reid import InstructReID
 
-__all__ = ['ImageReID']
+__all__ = ['ImageReID', 'InstructReID']

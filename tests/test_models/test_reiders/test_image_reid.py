@@ -31,7 +31,7 @@ def test_one_training_iteration_updates_every_trained_parameter(baseline):
     optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
     before = {k: v.clone() for k, v in model.named_parameters()}
     model.train()
-    log_vars = {k: float(v) for k, v in model.train_step(batch, optim).items()}
+    log_vars = {k: v.item() for k, v in model.train_step(batch, optim).items()}
     assert set(log_vars) >= {'loss', 'loss_cls', 'loss_triplet'}
     assert 0 < log_vars['loss'] < float('inf')
     assert log_vars['loss'] == pytest.approx(

@@ -1,0 +1,265 @@
+from typing import Dict, List, Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModule
+
+from mmreid_instruct.registry import MODELS
+from mmreid_instruct.structures import ReIDDataSample
+from ..necks import BNNeck
+
+#: Classifier key used when ``num_classes`` is a single int.
+SINGLE_KEY = 'default'
+
+
+def classifier_key(sample: ReIDDataSample) -> str:
+    """The key that picks a sample's ID classifier:
+    ``f'{dataset_name}/{task}'``.
+
+    Training pids are relabelled 0..N-1 per training list, and each
+    (dataset, task) pair is one list, so each needs its own classifier.
+
+    Args:
+        sample (ReIDDataSample): A sample with ``dataset_name`` in its
+            metainfo and a ``task`` field.
+
+    Returns:
+        str: e.g. ``'ltcc/cc'``.
+
+    Example:
+        >>> s = ReIDDataSample(metainfo=dict(dataset_name='ltcc'))
+        >>> classifier_key(s.set_task('cc'))
+        'ltcc/cc'
+    """
+    name = sample.metainfo.get('dataset_name')
+    task = sample.get('task')
+    if name is None or task is None:
+        raise ValueError(
+            'InstructReIDHead with one classifier per training dataset needs '
+            "'dataset_name' in each sample's metainfo and a 'task' field; "
+            f'got dataset_name={name!r}, task={task!r}')
+    return f'{name}/{task}'
+
+
+def _module_name(key: str) -> str:
+    # nn.ModuleDict names may not contain '.'.
+    return key.replace('.', '_')
+
+
+@MODELS.register_module()
+class InstructReIDHead(BaseModule):
+    """Head of Instruct-ReID: BN necks, one ID classifier per training
+    dataset, and the IRM losses on g, u and v.
+
+    g is the image CLS of the backbone, u and v the outputs of the
+    :class:`EditingTransformer`. Each of them goes through its own BN neck
+    (``share_uv_neck=True`` gives u and v one BN neck, as the official code
+    does; the default keeps them apart since u and v are different
+    features). With ``CE`` the identity loss on the BN feature and ``T`` the
+    :class:`AdaptiveTripletLoss` on the feature before the BN neck, whose
+    instruction features are the instruction CLS (detached inside the loss),
+    the total loss is::
+
+        CE(g) + a*T(g) + w*(CE(u) + CE(v)) + a*w*(T(u) + T(v))
+
+    with ``a = triplet_weight`` (3) and ``w = fused_weight`` (1/2). The
+    returned terms are already weighted, so their sum is the total.
+
+    ``num_classes`` is a dict ``{f'{dataset_name}/{task}': n}`` (see
+    :func:`classifier_key`) or an int for a single training list. Every key
+    has three linear classifiers (for g, u and v). A training batch must come
+    from one key; only that key's classifiers are used, so the others get no
+    gradient.
+
+    Without fusion (``with_fusion=False``, the instruction-blind ablation)
+    only g is used: loss ``CE(g) + a*T(g)``, retrieval feature ``BN(g)``.
+    Otherwise the retrieval feature is ``concat(BN(u), BN(v))``.
+
+    Args:
+        in_channels (int): Width of g.
+        num_classes (int | dict[str, int]): Identities per classifier key.
+        fusion_channels (int, optional): Width of u and v. Defaults to None
+            (``in_channels``).
+        with_fusion (bool): Use u and v. Defaults to True.
+        share_uv_neck (bool): One BN neck for u and v. Defaults to False.
+        triplet_weight (float): ``a``. Defaults to 3.0.
+        fused_weight (float): ``w``. Defaults to 0.5.
+        loss_cls (dict): Identity loss. Defaults to label-smoothing CE (0.1).
+        loss_triplet (dict): Metric loss, called as
+            ``loss(features, labels, instruction_features)``. Defaults to
+            ``AdaptiveTripletLoss`` with margin 0.3.
+        init_cfg (dict, optional): Defaults to a normal (std 0.001) init of
+            the classifiers.
+
+    Example:
+        >>> head = InstructReIDHead(64, {'ltcc/cc': 10, 'prcc/cc': 7})
+        >>> losses = head.loss(g, u, v, instr_cls, data_samples)
+        >>> samples = head.predict(g, u, v, data_samples)  # 128-d features
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 num_classes: Union[int, Dict[str, int]],
+                 fusion_channels: Optional[int] = None,
+                 with_fusion: bool = True,
+                 share_uv_neck: bool = False,
+                 triplet_weight: float = 3.0,
+                 fused_weight: float = 0.5,
+                 loss_cls: dict = dict(
+                     type='LabelSmoothCrossEntropyLoss', label_smoothing=0.1),
+                 loss_triplet: dict = dict(
+                     type='AdaptiveTripletLoss', margin=0.3),
+                 init_cfg: Optional[dict] = dict(
+                     type='Normal', layer='Linear', std=0.001)):
+        super().__init__(init_cfg=init_cfg)
+        self.num_classes = self._check_num_classes(num_classes)
+        self.single = isinstance(num_classes, int)
+        self.in_channels = in_channels
+        self.fusion_channels = fusion_channels or in_channels
+        self.with_fusion = with_fusion
+        self.triplet_weight = triplet_weight
+        self.fused_weight = fused_weight
+
+        self.neck_g = BNNeck(in_channels)
+        self.neck_u = self.neck_v = None
+        if with_fusion:
+            self.neck_u = BNNeck(self.fusion_channels)
+            self.neck_v = (self.neck_u if share_uv_neck else BNNeck(
+                self.fusion_channels))
+        self.module_names = {}
+        classifiers = {}
+        for key, n in self.num_classes.items():
+            name = _module_name(key)
+            if name in classifiers:
+                raise ValueError(f'classifier keys {key!r} and another one '
+                                 f'both map to the module name {name!r}')
+            self.module_names[key] = name
+            classifiers[name] = self._classifiers(n)
+        self.classifiers = nn.ModuleDict(classifiers)
+        self.loss_cls = MODELS.build(loss_cls)
+        self.loss_triplet = MODELS.build(loss_triplet)
+
+    @staticmethod
+    def _check_num_classes(num_classes) -> Dict[str, int]:
+        if isinstance(num_classes, int):
+            num_classes = {SINGLE_KEY: num_classes}
+        if not isinstance(num_classes, dict) or not num_classes:
+            raise TypeError('num_classes must be an int or a non-empty dict '
+                            f'{{dataset_name/task: n}}, got {num_classes!r}')
+        for key, n in num_classes.items():
+            if not isinstance(n, int) or n < 1:
+                raise ValueError(f'num_classes[{key!r}] must be an int >= 1, '
+                                 f'got {n!r}')
+        return dict(num_classes)
+
+    def _classifiers(self, n: int) -> nn.ModuleDict:
+        parts = dict(g=nn.Linear(self.in_channels, n, bias=False))
+        if self.with_fusion:
+            parts['u'] = nn.Linear(self.fusion_channels, n, bias=False)
+            parts['v'] = nn.Linear(self.fusion_channels, n, bias=False)
+        return nn.ModuleDict(parts)
+
+    def batch_key(self, data_samples: Sequence[ReIDDataSample]) -> str:
+        """The classifier key shared by all samples of a training batch."""
+        if self.single:
+            return SINGLE_KEY
+        keys = sorted({classifier_key(s) for s in data_samples})
+        if len(keys) != 1:
+            raise ValueError(
+                'a training batch must come from one dataset and task (one '
+                f'ID classifier), got {keys}; use a sampler that draws each '
+                'batch from one training list')
+        if keys[0] not in self.num_classes:
+            raise KeyError(f'no ID classifier for {keys[0]!r}: model.head.'
+                           f'num_classes has {list(self.num_classes)}')
+        return keys[0]
+
+    def _labels(self, data_samples, key: str, device) -> torch.Tensor:
+        labels = torch.tensor([s.pid for s in data_samples],
+                              dtype=torch.long, device=device)
+        n = self.num_classes[key]
+        if labels.numel() and (labels.min() < 0 or labels.max() >= n):
+            raise ValueError(
+                f'the ID classifier {key!r} has {n} classes but the training '
+                f'labels range over [{labels.min().item()}, '
+                f'{labels.max().item()}]: fix model.head.num_classes')
+        return labels
+
+    def loss(self,
+             g: torch.Tensor,
+             u: Optional[torch.Tensor],
+             v: Optional[torch.Tensor],
+             instr_feats: Optional[torch.Tensor],
+             data_samples: List[ReIDDataSample]) -> Dict[str, torch.Tensor]:
+        """Compute the weighted training losses.
+
+        Args:
+            g (Tensor): (B, in_channels) image CLS.
+            u (Tensor | None): (B, fusion_channels); None without fusion.
+            v (Tensor | None): (B, fusion_channels); None without fusion.
+            instr_feats (Tensor | None): (B, C') instruction CLS for the
+                adaptive triplet; None makes it the batch-hard triplet.
+            data_samples (list[ReIDDataSample]): Samples with ``pid`` (and
+                ``dataset_name``/``task`` with several classifiers).
+
+        Returns:
+            dict[str, Tensor]: ``loss_cls_g``, ``loss_triplet_g`` and, with
+            fusion, ``loss_cls_u``, ``loss_cls_v``, ``loss_triplet_u``,
+            ``loss_triplet_v``, each already weighted; ``accuracy_top-1``
+            (of g's classifier, logged, not optimised).
+        """
+        key = self.batch_key(data_samples)
+        labels = self._labels(data_samples, key, g.device)
+        classifiers = self.classifiers[self.module_names[key]]
+        a, w = self.triplet_weight, self.fused_weight
+        logits_g = classifiers['g'](self.neck_g(g))
+        losses = dict(
+            loss_cls_g=self.loss_cls(logits_g, labels),
+            loss_triplet_g=a * self.loss_triplet(g, labels, instr_feats))
+        if self.with_fusion:
+            if u is None or v is None:
+                raise ValueError('InstructReIDHead(with_fusion=True) needs u '
+                                 'and v')
+            for name, feat, neck in (('u', u, self.neck_u),
+                                     ('v', v, self.neck_v)):
+                logits = classifiers[name](neck(feat))
+                losses[f'loss_cls_{name}'] = w * self.loss_cls(logits, labels)
+                losses[f'loss_triplet_{name}'] = a * w * self.loss_triplet(
+                    feat, labels, instr_feats)
+        with torch.no_grad():
+            losses['accuracy_top-1'] = (
+                logits_g.argmax(1) == labels).float().mean() * 100
+        return losses
+
+    def retrieval_feature(self, g: torch.Tensor, u: Optional[torch.Tensor],
+                          v: Optional[torch.Tensor]) -> torch.Tensor:
+        """``concat(BN(u), BN(v))``, or ``BN(g)`` without fusion."""
+        if not self.with_fusion:
+            return self.neck_g(g)
+        return torch.cat([self.neck_u(u), self.neck_v(v)], dim=1)
+
+    @property
+    def out_channels(self) -> int:
+        """Width of the retrieval feature."""
+        return (2 * self.fusion_channels
+                if self.with_fusion else self.in_channels)
+
+    def predict(self, g: torch.Tensor, u: Optional[torch.Tensor],
+                v: Optional[torch.Tensor],
+                data_samples: List[ReIDDataSample]) -> List[ReIDDataSample]:
+        """Attach the retrieval feature (:meth:`retrieval_feature`) to each
+        sample as ``pred_feature``.
+
+        Args:
+            g (Tensor): (B, in_channels) image CLS.
+            u (Tensor | None): (B, fusion_channels).
+            v (Tensor | None): (B, fusion_channels).
+            data_samples (list[ReIDDataSample]): The samples to fill.
+
+        Returns:
+            list[ReIDDataSample]: The samples.
+        """
+        feats = self.retrieval_feature(g, u, v).detach()
+        for sample, f in zip(data_samples, feats):
+            sample.set_pred_feature(f)
+        return data_samples
