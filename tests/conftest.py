@@ -1,8 +1,14 @@
+import json
+import os
 import os.path as osp
+import socket
+import subprocess
+import sys
 
 import pytest
 
-CONFIG_ROOT = osp.join(osp.dirname(osp.dirname(__file__)), 'configs')
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG_ROOT = osp.join(REPO_ROOT, 'configs')
 BASELINE_CONFIG = osp.join(CONFIG_ROOT, 'baseline',
                            'baseline_vit-tiny_synth-omnireid-tiny.py')
 
@@ -47,3 +53,39 @@ def build_small_baseline_cfg(data_root, work_dir, max_iters=4, num_workers=0,
     cfg.val_evaluator = None
     cfg.log_level = 'WARNING'
     return cfg
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def free_port():
+    """A function returning a free TCP port on the loopback interface."""
+    return _free_port
+
+
+@pytest.fixture
+def run_two_ranks(tmp_path):
+    """A function running ``worker.py RANK 2 PORT OUT_JSON`` as two gloo
+    processes and returning the two JSON outputs (rank 0 first)."""
+
+    def run(worker):
+        port = _free_port()
+        env = dict(os.environ, PYTHONPATH=REPO_ROOT + os.pathsep +
+                   os.environ.get('PYTHONPATH', ''), OMP_NUM_THREADS='1')
+        outs = [str(tmp_path / f'rank{r}.json') for r in range(2)]
+        procs = [
+            subprocess.Popen([sys.executable, worker, str(r), '2',
+                              str(port), outs[r]], env=env, cwd=str(tmp_path),
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            for r in range(2)
+        ]
+        logs = [p.communicate(timeout=120)[0].decode() for p in procs]
+        for p, log in zip(procs, logs):
+            assert p.returncode == 0, log
+        return [json.load(open(f)) for f in outs]
+
+    return run

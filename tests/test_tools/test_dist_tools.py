@@ -2,7 +2,6 @@
 import json
 import os
 import os.path as osp
-import socket
 import subprocess
 import sys
 
@@ -13,12 +12,6 @@ CONFIG = osp.join(REPO, 'configs', 'baseline',
                   'baseline_vit-tiny_synth-omnireid-tiny.py')
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return str(s.getsockname()[1])
-
-
 def run(command, env=None):
     result = subprocess.run(command, cwd=REPO, capture_output=True,
                             text=True, timeout=600, env=env)
@@ -27,7 +20,7 @@ def run(command, env=None):
 
 @pytest.mark.slow
 def test_two_process_train_and_test_match_single_process_test(
-        synth_tiny_root, tmp_path):
+        synth_tiny_root, tmp_path, free_port):
     options = [
         'model.backbone.arch.num_layers=1',
         f'train_dataloader.dataset.data_root={synth_tiny_root}',
@@ -39,7 +32,7 @@ def test_two_process_train_and_test_match_single_process_test(
         'test_dataloader.persistent_workers=False',
     ]
     work_dir = str(tmp_path / 'work')
-    env = dict(os.environ, PORT=free_port())
+    env = dict(os.environ, PORT=str(free_port()))
     run(['bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', work_dir,
          '--no-validate', '--cfg-options', 'train_cfg.max_iters=2',
          'default_hooks.checkpoint.interval=2', *options], env=env)
@@ -48,7 +41,7 @@ def test_two_process_train_and_test_match_single_process_test(
 
     dist_out, single_out = str(tmp_path / 'dist.json'), str(
         tmp_path / 'single.json')
-    env['PORT'] = free_port()
+    env['PORT'] = str(free_port())
     run(['bash', 'tools/dist_test.sh', CONFIG, checkpoint, '2', '--work-dir',
          work_dir, '--out', dist_out, '--cfg-options', *options], env=env)
     run([sys.executable, 'tools/test.py', CONFIG, checkpoint, '--work-dir',

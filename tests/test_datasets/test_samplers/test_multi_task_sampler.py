@@ -1,12 +1,7 @@
 import bisect
 import importlib.util
 import itertools
-import json
-import os
 import os.path as osp
-import socket
-import subprocess
-import sys
 from unittest import mock
 
 import numpy as np
@@ -22,7 +17,6 @@ from mmreid_instruct.registry import DATA_SAMPLERS
 
 HERE = osp.dirname(osp.abspath(__file__))
 WORKER = osp.join(HERE, 'multi_task_dist_worker.py')
-REPO = osp.dirname(osp.dirname(osp.dirname(HERE)))
 
 
 def _load_worker():
@@ -339,29 +333,10 @@ def test_a_dataset_that_is_not_a_concatenation_is_a_clear_error():
 # Two real processes (gloo).
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(not dist.is_available(), reason='no torch.distributed')
-def test_two_gloo_ranks_follow_the_rule(tmp_path):
-    port = _free_port()
-    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep +
-               os.environ.get('PYTHONPATH', ''), OMP_NUM_THREADS='1')
-    outs = [str(tmp_path / f'rank{r}.json') for r in range(2)]
-    procs = [
-        subprocess.Popen([sys.executable, WORKER, str(r), '2', str(port),
-                          outs[r]], env=env, cwd=str(tmp_path),
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        for r in range(2)
-    ]
-    logs = [p.communicate(timeout=120)[0].decode() for p in procs]
-    for p, log in zip(procs, logs):
-        assert p.returncode == 0, log
-    out = [json.load(open(f)) for f in outs]
+def test_two_gloo_ranks_follow_the_rule(run_two_ranks):
+    out = run_two_ranks(WORKER)
     for rank in range(2):
         assert out[rank]['dist_info'] == [rank, 2]
         assert out[rank]['seen'] == dict(rank=rank, world_size=2)
