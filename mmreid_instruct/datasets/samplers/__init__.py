@@ -1,4 +1,5 @@
 from .multi_task_sampler import MultiTaskPKSampler
+from .per_dataset_batch_sampler import PerDatasetBatchSampler
 from .pk_sampler import PKSampler
 
-__all__ = ['PKSampler', 'MultiTaskPKSampler']
+__all__ = ['PKSampler', 'MultiTaskPKSampler', 'PerDatasetBatchSampler']

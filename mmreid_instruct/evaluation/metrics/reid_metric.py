@@ -26,6 +26,11 @@ SAMPLE_KEYS = ('pid', 'camid', 'clothes_id', 'modality', 'task', 'subset',
                'dataset_name', 'sample_idx', 'img_path', 'instruction',
                'instruction_img_path')
 
+#: What :class:`ReIDMetric` keeps for a sample of a task it does not
+#: evaluate: one entry per sample keeps distributed collection exact, and it
+#: must not be None, which mmengine's ``collect_results`` drops.
+IGNORED = False
+
 #: Meta keys written to rank-list files.
 _RANK_LIST_KEYS = ('img_path', 'instruction', 'instruction_img_path', 'pid',
                    'camid', 'clothes_id', 'modality', 'sample_idx')
@@ -67,12 +72,17 @@ def split_sets(results: List[dict]) -> 'OrderedDict[Tuple, Dict]':
     come in (mmengine's collection restores dataset order), and a sample
     may occur only once.
 
+    :data:`IGNORED` entries (the placeholders :class:`ReIDMetric` keeps for
+    samples of tasks it does not evaluate) are skipped.
+
     Returns:
         OrderedDict: ``{(dataset_name, task): {'query': [...],
         'gallery': [...]}}`` in order of first appearance.
     """
     sets = OrderedDict()
     for res in results:
+        if res is IGNORED:
+            continue
         subset = res['subset']
         if subset not in ('query', 'gallery'):
             raise ValueError('a test sample must have subset "query" or '
@@ -176,6 +186,19 @@ def check_rank_list_file(path: Optional[str]) -> Optional[str]:
     return path
 
 
+def _task_filter(tasks) -> Optional[frozenset]:
+    """Canonical task keys of the ``tasks`` argument (None: all tasks)."""
+    if tasks is None:
+        return None
+    if isinstance(tasks, str):
+        tasks = [tasks]
+    tasks = list(tasks)
+    if not tasks:
+        raise ValueError('tasks must be None (every task) or a non-empty '
+                         'list of task names')
+    return frozenset(normalize_task(t) for t in tasks)  # unknown names raise
+
+
 def _camera_filter(cameras, name):
     if cameras is None:
         return None
@@ -206,6 +229,22 @@ class ReIDMetric(BaseMetric):
     replaces ``<task>`` for a single set (``prefix='market'`` gives
     ``market/mAP``) and is put in front otherwise
     (``market/<dataset_name>/<task>/mAP``).
+
+    **Several metrics over one test loader** (``tasks``): a metric given
+    ``tasks`` evaluates only the samples of those tasks and ignores the
+    others (they are not kept: only a ``False`` placeholder per sample, so
+    that distributed collection, which restores dataset order from one
+    result per sample, stays exact). Such a metric always names the set in
+    its keys, ``<dataset_name>/<task>/<metric>`` (after ``prefix`` if
+    given), even when it sees a single set, so that the keys of metrics
+    sharing a run are uniform and never collide as long as their ``tasks``
+    do not overlap, e.g.::
+
+        test_evaluator = [
+            dict(type='ReIDMetric', tasks=['trad', 'cc', 'ctcc', 'li',
+                                           'vi']),
+            dict(type='T2IMetric', tasks=['t2i']),
+        ]
 
     Protocol options:
 
@@ -257,6 +296,9 @@ class ReIDMetric(BaseMetric):
         prefix (str, optional): See the keys above.
         collect_dir (str, optional): Directory for collecting results on
             the CPU.
+        tasks (Sequence[str], optional): Evaluate only the samples of these
+            tasks (any spelling, e.g. ``'sc'`` or ``'trad'``); see above.
+            Defaults to None (every task).
 
     Example:
         >>> q = np.array([[0., 0.], [5., 5.]])
@@ -288,10 +330,12 @@ class ReIDMetric(BaseMetric):
                  chunk_size: Optional[int] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
+                 collect_dir: Optional[str] = None,
+                 tasks: Optional[Sequence[str]] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix,
                          collect_dir=collect_dir)
         self.metric = check_metric(metric)
+        self.tasks = _task_filter(tasks)
         self.normalize_feature = bool(normalize_feature)
         if not isinstance(max_rank, int) or max_rank < 1:
             raise ValueError(f'max_rank must be a positive integer, got '
@@ -329,9 +373,18 @@ class ReIDMetric(BaseMetric):
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         """Keep the feature and labels of every sample (one result per
-        sample, so that distributed collection restores dataset order)."""
+        sample, so that distributed collection restores dataset order); a
+        sample of a task outside ``tasks`` gets the :data:`IGNORED`
+        placeholder."""
         for sample in data_samples:
-            self.results.append(sample_to_result(sample))
+            if self.tasks is not None and not self._wanted(sample):
+                self.results.append(IGNORED)
+            else:
+                self.results.append(sample_to_result(sample))
+
+    def _wanted(self, sample: dict) -> bool:
+        task = sample.get('task')
+        return task is not None and normalize_task(task) in self.tasks
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Evaluate every test set among the collected results.
@@ -342,7 +395,7 @@ class ReIDMetric(BaseMetric):
         Returns:
             dict: Metrics in percent, keyed as described in the class doc.
         """
-        sets = split_sets(results)
+        sets = self._split_sets(results)
         metrics = OrderedDict()
         rank_lists = []
         for (name, task), parts in sets.items():
@@ -387,13 +440,25 @@ class ReIDMetric(BaseMetric):
             dump_rank_lists(self.rank_list_file, rank_lists)
         return metrics
 
+    def _split_sets(self, results: List[dict]) -> 'OrderedDict[Tuple, Dict]':
+        """:func:`split_sets` of the results; raises when a metric given
+        ``tasks`` found no sample of them."""
+        sets = split_sets(results)
+        if not sets and self.tasks is not None:
+            raise ValueError(
+                f'{type(self).__name__}(tasks={sorted(self.tasks)}): none of '
+                f'the {len(results)} evaluated samples has one of these '
+                'tasks; check the test sets and the tasks of the metric')
+        return sets
+
     def _add_keys(self, metrics: dict, res: dict, num_sets: int, name: str,
                   task: str, sub: Optional[str] = None) -> None:
         """Put ``res`` into ``metrics`` under the keys of the class doc;
         ``sub`` (e.g. a search direction) adds a level after the task."""
-        if num_sets == 1 and self.prefix:
+        single = num_sets == 1 and self.tasks is None
+        if single and self.prefix:
             parts = []
-        elif num_sets == 1:
+        elif single:
             parts = [task]
         else:
             parts = [name, task]

@@ -9,7 +9,7 @@ from mmreid_instruct.registry import METRICS
 from mmreid_instruct.utils.tasks import normalize_task
 from ..functional.rank import CLOTHES_MODES, evaluate_rank_from_features
 from .reid_metric import (CLOTHES_MATCHING_TASKS, ReIDMetric,
-                          percent_results, split_sets, stack_part)
+                          percent_results, stack_part)
 from .vi_reid_metric import merge_rank_results
 
 #: Rule keys a task may set, with their meaning in :func:`evaluate_rank`.
@@ -84,7 +84,7 @@ class TaskFreeReIDMetric(ReIDMetric):
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Rank every query against the mixed gallery."""
-        sets = split_sets(results)
+        sets = self._split_sets(results)
         queries = [it for parts in sets.values() for it in parts['query']]
         gallery = [it for parts in sets.values() for it in parts['gallery']]
         if not queries:

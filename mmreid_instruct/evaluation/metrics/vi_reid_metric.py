@@ -10,7 +10,7 @@ from ..functional.rank import evaluate_rank_from_features
 from ..functional.rank_list import rank_list_from_features
 from ..functional.single_shot import sample_single_shot
 from .reid_metric import (ReIDMetric, dump_rank_lists, percent_results,
-                          split_sets, stack_part)
+                          stack_part)
 
 #: Search directions: query modality -> gallery modality.
 VI_DIRECTIONS = {'ir2vis': ('ir', 'rgb'), 'vis2ir': ('rgb', 'ir')}
@@ -115,7 +115,7 @@ class VIReIDMetric(ReIDMetric):
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Evaluate every test set (and direction) among the results."""
-        sets = split_sets(results)
+        sets = self._split_sets(results)
         metrics = OrderedDict()
         rank_lists = []
         for (name, task), parts in sets.items():

@@ -53,7 +53,9 @@ class ReIDDataPreprocessor(ImgDataPreprocessor):
             if present and len(present) != len(inputs):
                 raise ValueError(
                     'A batch mixes images and caption-only samples; the '
-                    'dataloader must give one kind per batch.')
+                    'dataloader must give one kind per batch (for a '
+                    'concatenation of test sets use batch_sampler='
+                    "dict(type='PerDatasetBatchSampler')).")
             inputs = torch.stack([self._normalize(x) for x in present]) \
                 if present else None
         elif isinstance(inputs, torch.Tensor):

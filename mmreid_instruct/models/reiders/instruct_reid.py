@@ -24,8 +24,11 @@ def batch_task(data_samples: Sequence[ReIDDataSample]) -> str:
     """
     tasks = {s.get('task') for s in data_samples}
     if len(tasks) != 1 or None in tasks:
-        raise ValueError('InstructReID needs one task per batch, every '
-                         f'sample with a task; got {sorted(map(str, tasks))}')
+        raise ValueError(
+            'InstructReID needs one task per batch, every sample with a '
+            f'task; got {sorted(map(str, tasks))}. Training: use '
+            'MultiTaskPKSampler; testing on a concatenation of test sets: '
+            "batch_sampler=dict(type='PerDatasetBatchSampler')")
     return tasks.pop()
 
 

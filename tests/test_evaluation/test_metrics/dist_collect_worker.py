@@ -30,6 +30,18 @@ def make_samples():
     return samples
 
 
+def vi_samples():
+    """Two samples of another task, which a 'trad' metric ignores."""
+    samples = []
+    for subset in ('query', 'gallery'):
+        s = ReIDDataSample(metainfo=dict(subset=subset, sample_idx=0,
+                                         dataset_name='toy'))
+        s.set_pid(1).set_camid(3).set_task('vi')
+        s.set_pred_feature(torch.tensor([0., 0.]))
+        samples.append(s.to_dict())
+    return samples
+
+
 def main(rank, world_size, port, out_file):
     dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}',
                             rank=rank, world_size=world_size)
@@ -48,10 +60,20 @@ def main(rank, world_size, port, out_file):
         for i in range(0, len(indices), 2):  # batches of 2 per rank
             metric.process(None, [samples[j] for j in indices[i:i + 2]])
         res = metric.evaluate(len(samples))
+        # A metric restricted to 'trad' over the same samples plus two
+        # 'vi' ones (9 in all: the last rank is padded again).
+        mixed = samples + vi_samples()
+        mixed_indices = list(DefaultSampler(mixed, shuffle=False))
+        task_metric = ReIDMetric(topk=(1, 2), tasks=['sc'])
+        for i in range(0, len(mixed_indices), 2):
+            task_metric.process(None,
+                                [mixed[j] for j in mixed_indices[i:i + 2]])
+        task_res = task_metric.evaluate(len(mixed))
     finally:
         dist.destroy_process_group()
     with open(out_file, 'w') as f:
-        json.dump(dict(indices=indices, metrics=res, seen=seen), f)
+        json.dump(dict(indices=indices, metrics=res, seen=seen,
+                       task_metrics=task_res), f)
 
 
 if __name__ == '__main__':

@@ -26,3 +26,8 @@ def test_two_ranks_count_every_sample_once(run_two_ranks):
                 'trad/mINP': 75.0}
     for res in out:
         assert res['metrics'] == pytest.approx(expected)
+    # The 'trad'-only metric over the samples plus two 'vi' ones: the same
+    # numbers, keys naming the set.
+    for res in out:
+        assert res['task_metrics'] == pytest.approx(
+            {f'toy/{k}': v for k, v in expected.items()})
