@@ -16,6 +16,29 @@ DEFAULT_BACKBONE = dict(
     with_cls_token=True)
 
 
+def backbone_tokens(output, owner: str) -> torch.Tensor:
+    """The token map (B, 1 + N, C), CLS first, from a backbone's output.
+
+    Args:
+        output (Tensor | tuple[Tensor]): What the backbone returned; for a
+            tuple (one item per output stage) the last item is used.
+        owner (str): The module whose backbone it is, named in the error.
+
+    Returns:
+        Tensor: The (B, 1 + N, C) tokens.
+
+    Raises:
+        ValueError: The output is not a 3-D token map.
+    """
+    tokens = output[-1] if isinstance(output, (tuple, list)) else output
+    if tokens.dim() != 3:
+        raise ValueError(
+            f'the backbone of {owner} must return tokens (B, 1 + N, C), got '
+            f"shape {tuple(tokens.shape)}; for mmpretrain's "
+            "VisionTransformer set out_type='raw' and with_cls_token=True")
+    return tokens
+
+
 @MODELS.register_module()
 class ImageInstructionEncoder(BaseModule):
     """Image instruction encoder for clothes-template and clothes images: a
@@ -83,13 +106,6 @@ class ImageInstructionEncoder(BaseModule):
                 tokens = self.backbone(images)
         else:
             tokens = self.backbone(images)
-        if isinstance(tokens, (tuple, list)):
-            tokens = tokens[-1]
-        if tokens.dim() != 3:
-            raise ValueError(
-                'the backbone of ImageInstructionEncoder must return tokens '
-                f'(B, 1 + N, C), got shape {tuple(tokens.shape)}; for '
-                "mmpretrain's VisionTransformer set out_type='raw' and "
-                'with_cls_token=True')
+        tokens = backbone_tokens(tokens, 'ImageInstructionEncoder')
         mask = tokens.new_ones(tokens.shape[:2], dtype=torch.bool)
         return dict(tokens=tokens, mask=mask, cls=tokens[:, 0])

@@ -7,6 +7,7 @@ from mmengine.model import BaseModel
 
 from mmreid_instruct.registry import MODELS
 from mmreid_instruct.structures import ReIDDataSample
+from ..instruction_encoders.image_instruction_encoder import backbone_tokens
 
 
 def batch_task(data_samples: Sequence[ReIDDataSample]) -> str:
@@ -199,15 +200,7 @@ class InstructReID(BaseModel):
         if inputs is None:
             raise ValueError('this batch has no images (caption-only '
                              'batches are only valid for the t2i task)')
-        tokens = self.backbone(inputs)
-        if isinstance(tokens, (tuple, list)):
-            tokens = tokens[-1]
-        if tokens.dim() != 3:
-            raise ValueError(
-                'the backbone must return tokens (B, 1 + N, C), got shape '
-                f"{tuple(tokens.shape)}; for mmpretrain's VisionTransformer "
-                "set out_type='raw'")
-        return tokens
+        return backbone_tokens(self.backbone(inputs), 'InstructReID')
 
     def encode_instructions(self, data_samples: Sequence[ReIDDataSample]
                             ) -> Dict[str, torch.Tensor]:
