@@ -1,9 +1,13 @@
 """Benchmark the rank-metric evaluation against a plain numpy argsort.
 
-Prints one JSON document with, for each case: our time, the time of
-``numpy.argsort(distmat, axis=1)`` alone, the time of a plain argsort-based
-evaluator (argsort, then a loop over queries), their ratios, and peak
-memory. Cases:
+Prints one JSON document with, for each case: our time with each CPU
+backend (``numpy``, and ``numba`` when it is installed, timed after a
+warm-up call), the time of ``numpy.argsort(distmat, axis=1)`` alone, the
+time of a plain argsort-based evaluator (argsort, then a loop over
+queries), their ratios, and peak memory. The backends and the argsort are
+timed in turns, in the same process. ``numba`` reports the JIT compile
+time of the counting kernel, measured in a fresh process with an empty
+numba cache. Cases:
 
 * ``market``: a Market-1501-shaped (3,368 x 15,913) float32 distance
   matrix, from synthetic identity features tuned like a trained model
@@ -24,7 +28,11 @@ Example:
 """
 import argparse
 import json
+import os
 import platform
+import subprocess
+import sys
+import tempfile
 import time
 import tracemalloc
 
@@ -33,6 +41,8 @@ import torch
 
 from mmreid_instruct.evaluation.functional import (
     evaluate_rank, evaluate_rank_from_features, pairwise_distance)
+from mmreid_instruct.evaluation.functional.rank_positions import \
+    resolve_backend
 
 MARKET = dict(num_query=3368, num_gallery=15913, num_ids=751, num_cams=6)
 MSMT17 = dict(num_query=11659, num_gallery=82161, num_ids=3060, num_cams=15)
@@ -44,6 +54,25 @@ NOISE = dict(strong=1.2, weak=1.6)
 
 #: Queries whose results are checked against a stable-argsort evaluator.
 CHECKED_QUERIES = 300
+
+#: Run in a fresh process: imports numba and compiles the counting kernel
+#: for float32 rows, with numba's disk cache in an empty directory.
+COMPILE_SCRIPT = """
+import importlib.util, json, sys, time
+import numpy as np
+t0 = time.perf_counter()
+import numba
+t1 = time.perf_counter()
+spec = importlib.util.spec_from_file_location('rank_numba', sys.argv[1])
+kernels = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(kernels)
+out = np.empty(1, dtype=np.int64)
+kernels.count_positions(np.zeros((1, 2), np.float32), False,
+                        np.zeros(0, np.int64), np.array([0, 1]),
+                        np.array([1]), np.zeros(1, bool), 2, out)
+t2 = time.perf_counter()
+print(json.dumps(dict(import_s=t1 - t0, compile_s=t2 - t1)))
+"""
 
 
 def parse_args():
@@ -106,6 +135,57 @@ def reference_evaluate(distmat, q_pids, g_pids, q_camids, g_camids,
     return np.mean(cmcs, 0), float(np.mean(aps))
 
 
+def timed_in_turns(fns, repeats):
+    """Minimum wall and CPU time of each of ``fns`` over ``repeats`` rounds
+    that run them one after the other; and the last results."""
+    walls = {name: [] for name in fns}
+    cpus = {name: [] for name in fns}
+    results = {}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            w, c = time.perf_counter(), time.process_time()
+            results[name] = fn()
+            cpus[name].append(time.process_time() - c)
+            walls[name].append(time.perf_counter() - w)
+    return ({name: min(v) for name, v in walls.items()},
+            {name: min(v) for name, v in cpus.items()}, results)
+
+
+def cpu_backends():
+    """The CPU backends to time: numpy, and numba when importable."""
+    return ['numpy'] + (['numba'] if resolve_backend('auto') == 'numba'
+                        else [])
+
+
+def numba_compile_time():
+    """Import and JIT compile seconds of the numba kernel (see
+    :data:`COMPILE_SCRIPT`), or None without numba."""
+    if 'numba' not in cpu_backends():
+        return None
+    from mmreid_instruct.evaluation.functional import rank_numba
+    with tempfile.TemporaryDirectory() as cache_dir:
+        out = subprocess.run(
+            [sys.executable, '-c', COMPILE_SCRIPT, rank_numba.__file__],
+            env=dict(os.environ, NUMBA_CACHE_DIR=cache_dir), check=True,
+            capture_output=True, text=True).stdout
+    import numba
+    return dict(version=numba.__version__, **json.loads(out))
+
+
+def backend_times(walls, cpus, backends):
+    """Per backend: wall and CPU seconds, and their ratios to the argsort's.
+    """
+    times = {}
+    for b in backends:
+        times.update({
+            f'{b}_s': walls[b],
+            f'{b}_ratio_to_argsort': walls[b] / walls['argsort'],
+            f'{b}_cpu_s': cpus[b],
+            f'{b}_cpu_ratio_to_argsort': cpus[b] / cpus['argsort']
+        })
+    return times
+
+
 def timed(fn, repeats):
     """Minimum wall time and CPU time over ``repeats`` runs, and the
     last result."""
@@ -139,36 +219,46 @@ def market_case(args, difficulty, rng):
         q, g = make_features(rng, labels[0], labels[1], MARKET['num_ids'],
                              args.dim, NOISE[difficulty])
         distmat = pairwise_distance(q, g)
-    ours_wall, ours_cpu, res = timed(lambda: evaluate_rank(distmat, *labels),
-                                     args.repeats)
-    sort_wall, sort_cpu, _ = timed(lambda: np.argsort(distmat, axis=1),
-                                   args.repeats)
-    ref_wall, ref_cpu, _ = timed(
-        lambda: reference_evaluate(distmat, *labels), 1)
-    # Exactness check on the first queries, against a stable argsort.
+    backends = cpu_backends()
+    # Exactness check on the first queries, against a stable argsort; it
+    # is also the warm-up call (numba compiles or loads its kernel).
     n = CHECKED_QUERIES
-    check = evaluate_rank(distmat[:n], labels[0][:n], labels[1],
-                          labels[2][:n], labels[3])
     ref_cmc, ref_map = reference_evaluate(
         distmat[:n], labels[0][:n], labels[1], labels[2][:n], labels[3],
         kind='stable')
-    ours_peak, _ = traced_peak(lambda: evaluate_rank(distmat, *labels))
-    ref_peak, _ = traced_peak(lambda: reference_evaluate(distmat, *labels))
-    return dict(
+    exact = []
+    for backend in backends:
+        check = evaluate_rank(distmat[:n], labels[0][:n], labels[1],
+                              labels[2][:n], labels[3], backend=backend)
+        exact.append(
+            np.allclose(check['cmc'], ref_cmc, rtol=0, atol=1e-12)
+            and abs(check['mAP'] - ref_map) < 1e-12)
+    fns = {b: (lambda b=b: evaluate_rank(distmat, *labels, backend=b))
+           for b in backends}
+    fns['argsort'] = lambda: np.argsort(distmat, axis=1)
+    walls, cpus, results = timed_in_turns(fns, args.repeats)
+    ref_wall, _, _ = timed(lambda: reference_evaluate(distmat, *labels), 1)
+    res = results['numpy']
+    case = dict(
         shape=list(distmat.shape), difficulty=difficulty,
         R1=round(float(res['cmc'][0]) * 100, 2),
         mAP=round(res['mAP'] * 100, 2), mINP=round(res['mINP'] * 100, 2),
-        checked_queries=n,
-        same_as_stable_reference=bool(
-            np.allclose(check['cmc'], ref_cmc, rtol=0, atol=1e-12)
-            and abs(check['mAP'] - ref_map) < 1e-12),
-        ours_s=ours_wall, argsort_s=sort_wall, reference_s=ref_wall,
-        ratio_to_argsort=ours_wall / sort_wall,
-        ratio_to_reference=ours_wall / ref_wall,
-        ours_cpu_s=ours_cpu, argsort_cpu_s=sort_cpu,
-        cpu_ratio_to_argsort=ours_cpu / sort_cpu,
-        ours_peak_bytes=ours_peak, reference_peak_bytes=ref_peak,
-        distmat_bytes=distmat.nbytes)
+        checked_queries=n, same_as_stable_reference=bool(all(exact)),
+        backends_identical=all(
+            np.array_equal(results[b]['cmc'], res['cmc'])
+            and all(results[b][k] == res[k]
+                    for k in ('mAP', 'mINP', 'num_valid_queries'))
+            for b in backends),
+        argsort_s=walls['argsort'], argsort_cpu_s=cpus['argsort'],
+        reference_s=ref_wall, **backend_times(walls, cpus, backends))
+    for b in backends:
+        peak, _ = traced_peak(
+            lambda: evaluate_rank(distmat, *labels, backend=b))
+        case[f'{b}_ratio_to_reference'] = walls[b] / ref_wall
+        case[f'{b}_peak_bytes'] = peak
+    ref_peak, _ = traced_peak(lambda: reference_evaluate(distmat, *labels))
+    case.update(reference_peak_bytes=ref_peak, distmat_bytes=distmat.nbytes)
+    return case
 
 
 def msmt_case(args, rng):
@@ -184,28 +274,31 @@ def msmt_case(args, rng):
     # ranking of the same matrix) on a slice of the queries.
     m = min(n, 1000)
     dist_wall, _, distmat = timed(lambda: pairwise_distance(q[:m], g), 1)
-    sort_wall, sort_cpu, _ = timed(lambda: np.argsort(distmat, axis=1), 1)
-    rank_wall, rank_cpu, _ = timed(
-        lambda: evaluate_rank(distmat, labels[0][:m], labels[1],
-                              labels[2][:m], labels[3]), args.repeats)
+    backends = cpu_backends()
+    fns = {b: (lambda b=b: evaluate_rank(distmat, labels[0][:m], labels[1],
+                                         labels[2][:m], labels[3],
+                                         backend=b))
+           for b in backends}
+    fns['argsort'] = lambda: np.argsort(distmat, axis=1)
+    walls, cpus, _ = timed_in_turns(fns, args.repeats)
     full_q = MSMT17['num_query']
     return dict(
         shape=[full_q, MSMT17['num_gallery']], dim=args.msmt_dim,
         R1=round(float(res['cmc'][0]) * 100, 2),
         mAP=round(res['mAP'] * 100, 2), mINP=round(res['mINP'] * 100, 2),
-        from_features_queries=n, ours_from_features_s=ours_wall,
-        ours_from_features_cpu_s=ours_cpu,
-        distmat_queries=m, distance_s=dist_wall, argsort_s=sort_wall,
-        ours_rank_s=rank_wall, ratio_to_argsort=rank_wall / sort_wall,
-        cpu_ratio_to_argsort=rank_cpu / sort_cpu,
+        from_features_queries=n,
+        from_features_backend=resolve_backend('auto'),
+        ours_from_features_s=ours_wall, ours_from_features_cpu_s=ours_cpu,
+        distmat_queries=m, distance_s=dist_wall, argsort_s=walls['argsort'],
+        **backend_times(walls, cpus, backends),
         ours_peak_bytes_beyond_features=peak,
         feature_bytes=q.nbytes + g.nbytes,
         reference_full_matrix_bytes=full_q * MSMT17['num_gallery'] * (4 + 8),
         note=f'evaluate_rank_from_features ran on the first {n} of {full_q} '
         f'queries (its peak memory does not grow with the number of '
-        f'queries); argsort and evaluate_rank were timed on the distance '
-        f'matrix of the first {m}. The reference needs the float32 '
-        'distance matrix plus the int64 argsort of all queries '
+        f'queries); argsort and evaluate_rank (each backend) were timed on '
+        f'the distance matrix of the first {m}. The reference needs the '
+        'float32 distance matrix plus the int64 argsort of all queries '
         '(reference_full_matrix_bytes).')
 
 
@@ -253,7 +346,7 @@ def main():
         machine=dict(processor=platform.processor() or platform.machine(),
                      numpy=np.__version__, torch=torch.__version__,
                      cuda=torch.cuda.is_available()),
-        repeats=args.repeats, market=[
+        numba=numba_compile_time(), repeats=args.repeats, market=[
             market_case(args, d, rng) for d in args.difficulty
         ])
     if args.msmt_queries > 0:

@@ -15,7 +15,8 @@ import torch
 from .distance import ArrayLike
 from .rank_list import stable_topk
 from .rank_positions import (FeatureRows, MatrixRows, block_rows,
-                             check_no_nan, group_starts, pair_positions)
+                             check_no_nan, group_starts, pair_positions,
+                             resolve_backend)
 
 #: Accepted values of ``clothes_mode``.
 CLOTHES_MODES = (None, 'cc', 'sc')
@@ -169,7 +170,7 @@ def _match_stats(query: np.ndarray, rank: np.ndarray):
     return rank[starts], ap, inp
 
 
-def _full_ranking_stats(source, labels: _Labels, chunk_size):
+def _full_ranking_stats(source, labels: _Labels, chunk_size, backend):
     """Per-query stats over the whole (junk-free) gallery."""
     pair_q, pair_g = labels.same_pid_pairs()
     is_match, is_junk = labels.classify(pair_q, pair_g)
@@ -177,7 +178,8 @@ def _full_ranking_stats(source, labels: _Labels, chunk_size):
     keep = valid[pair_q] & (is_match | is_junk)
     pair_q, pair_g, is_junk = pair_q[keep], pair_g[keep], is_junk[keep]
     pos = pair_positions(source, labels.g_is_junk, pair_q, pair_g,
-                         optional=is_junk, chunk_size=chunk_size)
+                         optional=is_junk, chunk_size=chunk_size,
+                         backend=backend)
     # Rank among non-junk items = position - junk ranked before it.
     order = np.lexsort((pos, pair_q))
     pair_q, pos, is_junk = pair_q[order], pos[order], is_junk[order]
@@ -250,15 +252,16 @@ def _summarize(first_rank: np.ndarray, ap: np.ndarray, inp: np.ndarray,
 
 def _evaluate(source, q_pids, g_pids, q_camids, g_camids, *, max_rank,
               q_clothes_ids, g_clothes_ids, clothes_mode, match_clothes,
-              junk_pids, ap_topk, chunk_size) -> Dict:
+              junk_pids, ap_topk, chunk_size, backend='auto') -> Dict:
     _check_options(max_rank, ap_topk)
+    backend = resolve_backend(backend)
     num_query, num_gallery = source.shape
     labels = _Labels(num_query, num_gallery, q_pids, g_pids, q_camids,
                      g_camids, q_clothes_ids, g_clothes_ids, clothes_mode,
                      match_clothes, junk_pids)
     block_rows(num_gallery, source.itemsize, chunk_size)  # check it
     valid, first_rank, ap, inp = _full_ranking_stats(source, labels,
-                                                     chunk_size)
+                                                     chunk_size, backend)
     if ap_topk is not None and ap_topk < num_gallery:
         first_rank, ap, inp = _window_stats(source, labels, valid,
                                             int(ap_topk), chunk_size)
@@ -281,7 +284,8 @@ def evaluate_rank(distmat: ArrayLike,
                   match_clothes: bool = False,
                   junk_pids: Sequence[int] = (-1, ),
                   ap_topk: Optional[int] = None,
-                  chunk_size: Optional[int] = None) -> Dict:
+                  chunk_size: Optional[int] = None,
+                  backend: str = 'auto') -> Dict:
     """CMC, mAP and mINP of the rankings given by a distance matrix.
 
     For every query the gallery is ranked by increasing distance; equal
@@ -324,6 +328,12 @@ def evaluate_rank(distmat: ArrayLike,
             whole gallery. Defaults to None (standard, untruncated).
         chunk_size (int, optional): Query rows per block; by default a
             block holds about 32 MiB of distances.
+        backend (str): How CPU rows are ranked: ``'numpy'`` (sorting
+            passes), ``'numba'`` (a compiled counting kernel, several
+            times faster on weak models; needs the optional ``numba``
+            package) or ``'auto'`` (numba when it can be imported). All
+            give identical results; CUDA tensors are always ranked with
+            torch. Defaults to ``'auto'``.
 
     Returns:
         dict: ``cmc`` (np.ndarray of ``max_rank`` fractions), ``mAP`` and
@@ -342,7 +352,8 @@ def evaluate_rank(distmat: ArrayLike,
         source, q_pids, g_pids, q_camids, g_camids, max_rank=max_rank,
         q_clothes_ids=q_clothes_ids, g_clothes_ids=g_clothes_ids,
         clothes_mode=clothes_mode, match_clothes=match_clothes,
-        junk_pids=junk_pids, ap_topk=ap_topk, chunk_size=chunk_size)
+        junk_pids=junk_pids, ap_topk=ap_topk, chunk_size=chunk_size,
+        backend=backend)
 
 
 def evaluate_rank_from_features(q_feats: ArrayLike,
@@ -360,7 +371,8 @@ def evaluate_rank_from_features(q_feats: ArrayLike,
                                 clothes_mode: Optional[str] = None,
                                 match_clothes: bool = False,
                                 junk_pids: Sequence[int] = (-1, ),
-                                ap_topk: Optional[int] = None) -> Dict:
+                                ap_topk: Optional[int] = None,
+                                backend: str = 'auto') -> Dict:
     """:func:`evaluate_rank` of features, without the full distance matrix.
 
     Distances are computed for a block of ``chunk_size`` queries at a time
@@ -394,4 +406,5 @@ def evaluate_rank_from_features(q_feats: ArrayLike,
         source, q_pids, g_pids, q_camids, g_camids, max_rank=max_rank,
         q_clothes_ids=q_clothes_ids, g_clothes_ids=g_clothes_ids,
         clothes_mode=clothes_mode, match_clothes=match_clothes,
-        junk_pids=junk_pids, ap_topk=ap_topk, chunk_size=chunk_size)
+        junk_pids=junk_pids, ap_topk=ap_topk, chunk_size=chunk_size,
+        backend=backend)

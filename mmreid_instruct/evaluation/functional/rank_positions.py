@@ -18,11 +18,15 @@ made:
   sorted by value (a copy in a reused buffer), positions are found with
   ``searchsorted`` per row, and the rare ties in distance are resolved by
   index.
+* **counting** (``backend='numba'``, CPU): the position of an item is
+  counted directly, one vectorised pass over the row per wanted item (see
+  :mod:`.rank_numba`); rows with many wanted items take the paths above.
 * **GPU** (CUDA tensors): the sort path with torch operations.
 
 Rows come in blocks from a *row source*: a distance matrix, or features
 from which the block of distances is computed on the fly.
 """
+import importlib
 from typing import Optional
 
 import numpy as np
@@ -49,6 +53,48 @@ _CACHE_ELEMENTS = 2**20
 # Rows with more tied wanted items than this get a stable argsort instead
 # of one comparison scan per tied item.
 _TIE_SCAN_LIMIT = 16
+
+#: Values of ``backend``: ``'numpy'``, ``'numba'`` (the counting kernel, an
+#: optional dependency), or ``'auto'`` (numba when it can be imported).
+BACKENDS = ('auto', 'numpy', 'numba')
+
+# The numba backend sorts the rows with more wanted items than this: there
+# one counting pass per item costs as much as the sort path (float32 rows
+# of 16,000 columns; with 3,000 columns counting still wins at 256).
+_COUNT_LIMIT = 128
+
+# Bytes of a row the numba kernel counts against every wanted item before
+# moving on: they stay in the L1 cache (a whole row may only fit in L2).
+_SEGMENT_BYTES = 32 * 2**10
+
+
+def _numba_kernels():
+    """The module of numba kernels; ImportError without numba."""
+    return importlib.import_module('.rank_numba', __package__)
+
+
+def resolve_backend(backend: str) -> str:
+    """The CPU ranking backend that ``backend`` stands for.
+
+    Args:
+        backend (str): One of :data:`BACKENDS`.
+
+    Returns:
+        str: ``'numpy'`` or ``'numba'``.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f'backend must be one of {BACKENDS}, got '
+                         f'{backend!r}')
+    if backend == 'numpy':
+        return backend
+    try:
+        _numba_kernels()
+    except ImportError as err:
+        if backend == 'numba':
+            raise ImportError("backend='numba' needs numba: pip install "
+                              'numba') from err
+        return 'numpy'
+    return 'numba'
 
 
 def index_tensor(idx: np.ndarray, device) -> torch.Tensor:
@@ -410,6 +456,54 @@ def _positions_block_numpy(view, local_row, col, optional, keep_cols,
     return pos
 
 
+def _count_dtype(dtype: np.dtype) -> Optional[np.dtype]:
+    """The dtype the numba kernel ranks ``dtype`` values in (exactly), or
+    None for one it cannot handle; few dtypes mean few compiled kernels."""
+    if dtype == np.float16:
+        return np.dtype(np.float32)
+    if dtype.kind == 'i' or (dtype.kind == 'u' and dtype.itemsize < 8):
+        return np.dtype(np.int64)
+    if dtype in (np.float32, np.float64, np.uint64):
+        return dtype
+    return None
+
+
+def _positions_block_numba(view, local_row, col, optional, keep_cols,
+                           kept_index, junk_cols) -> np.ndarray:
+    """:func:`_positions_block_numpy` by counting (see :mod:`.rank_numba`);
+    rows with many wanted items, and dtypes the kernel lacks, are sorted.
+    """
+    dtype = _count_dtype(view.dtype)
+    if dtype is None:
+        return _positions_block_numpy(view, local_row, col, optional,
+                                      keep_cols, kept_index, junk_cols)
+    counts = np.bincount(local_row, minlength=len(view))
+    on_sort = counts > _COUNT_LIMIT
+    sorted_item = on_sort[local_row]
+    pos = np.empty(len(col), dtype=np.int64)
+    if sorted_item.any():
+        rows = np.flatnonzero(on_sort)
+        pos[sorted_item] = _positions_block_numpy(
+            view[rows], np.searchsorted(rows, local_row[sorted_item]),
+            col[sorted_item], optional[sorted_item], keep_cols, kept_index,
+            junk_cols)
+    counted = ~sorted_item
+    if counted.any():
+        counts[on_sort] = 0
+        row_start = np.r_[0, np.cumsum(counts)]
+        kcol = col[counted] if keep_cols is None \
+            else kept_index[col[counted]]
+        kept = keep_cols if keep_cols is not None \
+            else np.zeros(0, dtype=np.int64)
+        out = np.empty(len(kcol), dtype=np.int64)
+        _numba_kernels().count_positions(
+            np.ascontiguousarray(view, dtype=dtype), keep_cols is not None,
+            kept, row_start, kcol, optional[counted],
+            max(1, _SEGMENT_BYTES // dtype.itemsize), out)
+        pos[counted] = out
+    return pos
+
+
 def _positions_block_torch(block: torch.Tensor, local_row: np.ndarray,
                            col: np.ndarray, optional, keep_cols, kept_index,
                            junk_cols) -> np.ndarray:
@@ -451,7 +545,8 @@ def _positions_block_torch(block: torch.Tensor, local_row: np.ndarray,
 
 def pair_positions(source, g_is_junk: np.ndarray, pair_q: np.ndarray,
                    pair_g: np.ndarray, optional: Optional[np.ndarray] = None,
-                   chunk_size: Optional[int] = None) -> np.ndarray:
+                   chunk_size: Optional[int] = None,
+                   backend: str = 'auto') -> np.ndarray:
     """0-based position of each (query, gallery item) pair in the ranking.
 
     The ranking of a query is its distance row without the columns where
@@ -468,6 +563,8 @@ def pair_positions(source, g_is_junk: np.ndarray, pair_q: np.ndarray,
             may be reported as the number of non-junk columns instead
             (junk ranked after the last match changes nothing).
         chunk_size (int, optional): Query rows per block.
+        backend (str): CPU kernel, one of :data:`BACKENDS`; CUDA tensors
+            are always ranked with torch. Defaults to ``'auto'``.
 
     Returns:
         np.ndarray: int64 positions, one per pair.
@@ -484,8 +581,12 @@ def pair_positions(source, g_is_junk: np.ndarray, pair_q: np.ndarray,
         kept_index = np.cumsum(~g_is_junk) - 1
     step = block_rows(source.shape[1], source.itemsize, chunk_size,
                       GPU_BLOCK_BYTES if source.is_torch else BLOCK_BYTES)
-    kernel = _positions_block_torch if source.is_torch \
-        else _positions_block_numpy
+    if source.is_torch:
+        kernel = _positions_block_torch
+    elif resolve_backend(backend) == 'numba':
+        kernel = _positions_block_numba
+    else:
+        kernel = _positions_block_numpy
     # Blocks are runs of consecutive queries, so that the rows of a matrix
     # are a view, not a copy; queries without pairs in a run are ignored.
     for lo in range(int(pair_q[0]), int(pair_q[-1]) + 1, step):

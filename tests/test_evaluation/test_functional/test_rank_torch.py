@@ -119,16 +119,21 @@ def test_cuda_equals_cpu(options):
         assert gpu['mAP'] == pytest.approx(cpu['mAP'], abs=1e-12)
 
 
-def test_cpu_tensors_use_the_numpy_kernel(monkeypatch):
+@pytest.mark.parametrize('backend', ['numpy', 'numba'])
+def test_cpu_tensors_use_the_cpu_kernel(monkeypatch, backend):
+    if backend == 'numba':
+        pytest.importorskip('numba')
     distmat, labels, _ = _case(1)
     calls = []
-    kernel = rank_positions._positions_block_numpy
+    name = f'_positions_block_{backend}'
+    kernel = getattr(rank_positions, name)
 
     def spy(*args):
         calls.append(1)
         return kernel(*args)
 
-    monkeypatch.setattr(rank_positions, '_positions_block_numpy', spy)
+    monkeypatch.setattr(rank_positions, name, spy)
     evaluate_rank(torch.from_numpy(distmat),
-                  *[torch.from_numpy(v) for v in labels.values()])
+                  *[torch.from_numpy(v) for v in labels.values()],
+                  backend=backend)
     assert calls
