@@ -77,6 +77,14 @@ class OmniReIDList(BaseReIDDataset):
         'li'
     """
 
+    DATA_HINT = (
+        'OmniReID: download the annotation lists released with Instruct-ReID '
+        '(the OmniReID datalist archive) and the images of each benchmark '
+        'from its homepage, and put each benchmark under its task root, e.g. '
+        'data/omnireid/market/{datalist,Market-1501}; the full tree is in '
+        'docs/en/user_guides/dataset_prepare.md, section "The official '
+        'OmniReID lists".')
+
     def __init__(self,
                  data_root: str,
                  list_file: str,
@@ -91,10 +99,11 @@ class OmniReIDList(BaseReIDDataset):
                  **kwargs):
         self.task = normalize_task(task)
         self.list_file = join_root(data_root, list_file)
-        if caption_file is None:
-            caption_file = osp.join(osp.dirname(self.list_file),
-                                    'captions.json')
-        self.caption_file = join_root(data_root, caption_file)
+        if caption_file is None:  # next to the list file, already rooted
+            self.caption_file = osp.join(osp.dirname(self.list_file),
+                                         'captions.json')
+        else:
+            self.caption_file = join_root(data_root, caption_file)
         self.instruction_text = fixed_instruction(self.task, instruction_text)
         self.check_files = check_files
         self.camid_offset = int(camid_offset)

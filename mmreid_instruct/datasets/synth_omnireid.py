@@ -24,7 +24,7 @@ def ensure_synth_omnireid(data_root: str, preset, seed: int) -> None:
     Raises:
         ValueError: ``data_root`` holds another preset or seed.
     """
-    from .synth import generate_synth_omnireid, resolve_preset
+    from .synth.generator import generate_synth_omnireid, meta_differences
 
     meta_file = osp.join(data_root, 'meta.json')
     rank, world_size = get_dist_info()
@@ -38,16 +38,15 @@ def ensure_synth_omnireid(data_root: str, preset, seed: int) -> None:
             barrier()
     with open(meta_file) as f:
         meta = json.load(f)
-    _, params = resolve_preset(preset)
-    # Compare through JSON, as meta.json stores tuples as lists.
-    wanted = json.loads(json.dumps(dict(params=params, seed=seed)))
-    found = dict(params=meta.get('params'), seed=meta.get('seed'))
-    if found != wanted:
+    differs = meta_differences(meta, preset, seed)
+    if differs:
         raise ValueError(
             f'{data_root} holds SynthOmniReID preset={meta.get("preset")!r} '
-            f'seed={meta.get("seed")}, generated with other settings than '
-            f'the config asks for (preset={preset!r}, seed={seed}): point '
-            'data_root to another folder or change preset/seed.')
+            f'seed={meta.get("seed")} generator_version='
+            f'{meta.get("generator_version")!r}, but the config asks for '
+            f'preset={preset!r} seed={seed} with this version of the '
+            f'generator; they differ in {differs}. Delete {data_root} to '
+            'generate it again, or point data_root to another folder.')
 
 
 @DATASETS.register_module()
@@ -77,6 +76,8 @@ class SynthOmniReID(OmniReIDList):
     """
 
     METAINFO = dict(dataset_name='synth_omnireid')
+    # Made on first use, so tools never report its data as missing.
+    GENERATES_DATA = True
 
     def __init__(self,
                  data_root: str = 'data/synth_omnireid_tiny',

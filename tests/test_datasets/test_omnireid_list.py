@@ -248,3 +248,13 @@ def test_synth_layout_all_tasks(tmp_path):
             assert rec['camid'] == 1
     vi = load(root, 'query_vi', 'vi', 'query').get_data_info(0)
     assert vi['modality'] == 'ir'
+
+
+def test_default_caption_file_with_a_relative_data_root(tmp_path,
+                                                        monkeypatch):
+    make_tree(tmp_path / 'data', {'query_attr': ['a/1.jpg k 1 0 0']},
+              captions={'k': 'a hat'})
+    monkeypatch.chdir(tmp_path)
+    ds = load('data', 'query_attr', 'attr', 'query')
+    assert ds.caption_file == osp.join('data', 'datalist', 'captions.json')
+    assert ds.get_data_info(0)['instruction'] == 'a hat'

@@ -31,7 +31,15 @@ def test_other_settings_in_data_root_are_an_error(tmp_path):
     preset = dict(base='tiny', num_train_ids=4, num_test_ids=4,
                   num_distractor_ids=2, num_cameras=3)
     SynthOmniReID(data_root=root, preset=preset)
-    with pytest.raises(ValueError, match='other settings'):
+    with pytest.raises(ValueError, match=r"differ in \['seed'\]"):
         SynthOmniReID(data_root=root, preset=preset, seed=1)
-    with pytest.raises(ValueError, match='other settings'):
+    with pytest.raises(ValueError, match=r"differ in \['params', 'preset'\]"):
         SynthOmniReID(data_root=root, preset='tiny')
+    # A folder made by another version of the generator is not reused.
+    meta_file = osp.join(root, 'meta.json')
+    meta = json.load(open(meta_file))
+    meta['generator_version'] = '0.9'
+    with open(meta_file, 'w') as f:
+        json.dump(meta, f)
+    with pytest.raises(ValueError, match='Delete .* to generate it again'):
+        SynthOmniReID(data_root=root, preset=preset)

@@ -26,7 +26,7 @@ from .text import caption_person, describe_outfit
 from .world import World, build_world, rng_for
 
 #: Version of the generator; changes whenever its output changes.
-GENERATOR_VERSION = '1.0'
+GENERATOR_VERSION = '1.1'
 
 _MODALITY_INDEX = {'rgb': 0, 'ir': 1}
 _PNG_PARAMS = [cv2.IMWRITE_PNG_COMPRESSION, 3]
@@ -172,18 +172,34 @@ def read_meta(out_dir: Union[str, Path]) -> Optional[dict]:
         return json.load(f)
 
 
-def _check_existing(out: Path, meta: dict, name: str, params: dict,
-                    seed: int) -> None:
+def meta_differences(meta: dict, preset: Union[str, dict],
+                     seed: int) -> list:
+    """What makes a generated dataset differ from a request.
+
+    Args:
+        meta (dict): The dataset's ``meta.json`` (see :func:`read_meta`).
+        preset (str | dict): The requested preset.
+        seed (int): The requested seed.
+
+    Returns:
+        list[str]: The differing ``meta.json`` keys among ``preset``,
+        ``seed``, ``params`` and ``generator_version``; empty when the
+        dataset is what the request would generate.
+    """
+    name, params = resolve_preset(preset)
     wanted = dict(preset=name, seed=int(seed),
                   params=json.loads(json.dumps(params)),
                   generator_version=GENERATOR_VERSION)
-    found = {k: meta.get(k) for k in wanted}
-    if found != wanted:
-        differs = sorted(k for k in wanted if found[k] != wanted[k])
+    return sorted(k for k in wanted if meta.get(k) != wanted[k])
+
+
+def _warn_if_different(out: Path, meta: dict, preset, seed: int) -> None:
+    differs = meta_differences(meta, preset, seed)
+    if differs:
         warnings.warn(
             f'{out} already holds a SynthOmniReID dataset whose {differs} '
-            f'differ from the request; it is left as it is. Remove it or '
-            f'choose another folder to generate a new one.')
+            'differ from the request; it is left as it is. Remove it or '
+            'choose another folder to generate a new one.')
 
 
 def generate_synth_omnireid(out_dir: Union[str, Path],
@@ -222,7 +238,7 @@ def generate_synth_omnireid(out_dir: Union[str, Path],
     out = Path(out_dir)
     meta = read_meta(out)
     if meta is not None:
-        _check_existing(out, meta, name, params, seed)
+        _warn_if_different(out, meta, preset, seed)
         return meta
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise FileExistsError(
@@ -241,7 +257,7 @@ def generate_synth_omnireid(out_dir: Union[str, Path],
             existing = read_meta(out)
             if existing is None:
                 raise
-            _check_existing(out, existing, name, params, seed)
+            _warn_if_different(out, existing, preset, seed)
             meta = existing
     finally:
         if tmp.exists():

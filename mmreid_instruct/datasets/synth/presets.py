@@ -8,10 +8,12 @@ complete preset. The difficulty knobs are:
   of ``trad``, ``vi`` and ``t2i``) is worn by another identity of the same
   split too; such people differ only by body, skin and hair. Distractor
   identities wear an outfit of a test identity with this probability.
-- ``shared_outfit_fraction``: the same for each of the other outfits. In
-  ``ctcc`` and ``li`` every gallery row carries its own outfit's
-  instruction, so a model could match the instruction alone; shared
-  outfits are what make the person matter there.
+- ``shared_outfit_fraction`` and ``outfit_group_size``: fraction of
+  identities whose other outfits (each slot on its own) are worn by a group
+  of ``outfit_group_size`` people. In ``ctcc`` and ``li`` every gallery row
+  carries its own outfit's instruction, so a model could match the
+  instruction alone; shared outfits are what make the person matter there
+  (the query instructions name shared outfits).
 - ``nuisance``: 0-1, how much cameras differ (illumination gain, colour
   cast, blur, background, preferred viewpoint).
 - ``occlusion_prob``: probability that an object covers part of a person.
@@ -26,7 +28,8 @@ from typing import Tuple, Union
 #: Every preset key and the check it must pass.
 _INT_KEYS = {
     'num_train_ids': 2, 'num_test_ids': 2, 'num_distractor_ids': 0,
-    'distractor_images': 1, 'outfits_per_id': 2, 'num_cameras': 3,
+    'distractor_images': 1, 'outfits_per_id': 2, 'outfit_group_size': 2,
+    'num_cameras': 3,
     'images_per_cell': 1, 'images_per_extra_cell': 1,
     'ir_images_per_cell': 1, 'descriptions_per_outfit': 1,
     'captions_per_image': 1,
@@ -51,7 +54,8 @@ _TINY = dict(
     clothes_size=(64, 64),     # clothes crops and garment templates
     # difficulty
     confuser_fraction=0.25,
-    shared_outfit_fraction=0.5,
+    shared_outfit_fraction=1.0,
+    outfit_group_size=3,
     nuisance=0.6,
     occlusion_prob=0.15,
     noise_std=4.0,

@@ -12,8 +12,9 @@ draws:
   the rest, so each query has the person in other clothes and cameras.
 - ``ctcc`` / ``li``: every outfit. Query: one image per (test id, outfit)
   with an instruction naming another outfit of the same person (garment
-  template / description); its clothes id column is that target outfit.
-  Gallery rows carry their own outfit's instruction. Training rows name the
+  template / description), one that is not the main outfit when the person
+  has more than two; its clothes id column is that target outfit. Gallery
+  rows carry their own outfit's instruction. Training rows name the
   row's own outfit, or with ``instruction_swap_prob`` another outfit of the
   same person (then the clothes id column is that outfit).
 - ``vi``: the main outfit. Training: RGB and infrared images of every
@@ -167,6 +168,15 @@ def _instructed(pool: _Pool, task: str) -> Dict[str, List[Row]]:
     def other_slot(slot: int, rng) -> int:
         return int((slot + 1 + rng.integers(num_slots - 1)) % num_slots)
 
+    def query_target(slot: int, rng) -> int:
+        # Main outfits are rarely shared (`confuser_fraction`), the others
+        # by groups of people, so naming one of those is what keeps the
+        # instruction alone from finding the person.
+        choices = [s for s in range(1, num_slots) if s != slot]
+        if not choices:
+            return other_slot(slot, rng)
+        return choices[int(rng.integers(len(choices)))]
+
     train = []
     for pid in pool.world.train_ids:
         rng = pool.rng(task, pid, 1)
@@ -180,7 +190,7 @@ def _instructed(pool: _Pool, task: str) -> Dict[str, List[Row]]:
     query_rows = []
     for key in queries:
         rng = pool.rng(task, key.pid, 2, key.slot)
-        query_rows.append(row(key, other_slot(key.slot, rng), rng))
+        query_rows.append(row(key, query_target(key.slot, rng), rng))
     gallery_rows = []
     for key in gallery:
         rng = pool.rng(task, key.pid, 3, key.slot, key.cam, key.k)

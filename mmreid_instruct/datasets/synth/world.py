@@ -66,15 +66,22 @@ class World:
         return self.outfits[self.wardrobes[pid][slot]]
 
 
-def _confuser_pairs(ids, fraction: float, rng) -> Dict[int, int]:
-    """Pair up a fraction of ``ids``: map the larger pid of each pair to
-    the smaller one, whose outfit it copies."""
+def _confuser_groups(ids, fraction: float, group_size: int,
+                     rng) -> Dict[int, int]:
+    """Group a fraction of ``ids`` by ``group_size`` (a remainder too small
+    to form a group joins the last one) and map every pid of a group but
+    the smallest to the smallest, whose outfit it copies."""
     order = [ids[i] for i in rng.permutation(len(ids))]
-    num_pairs = int(round(fraction * len(ids) / 2))
+    num_shared = int(round(fraction * len(ids)))
+    num_groups = num_shared // group_size
+    groups = [order[group_size * i:group_size * (i + 1)]
+              for i in range(num_groups)]
+    if groups:
+        groups[-1] += order[group_size * num_groups:num_shared]
     copies = {}
-    for i in range(num_pairs):
-        a, b = sorted((order[2 * i], order[2 * i + 1]))
-        copies[b] = a
+    for group in groups:
+        first, *others = sorted(group)
+        copies.update((pid, first) for pid in others)
     return copies
 
 
@@ -152,12 +159,16 @@ def build_world(params: dict, seed: int) -> World:
     wardrobes = _Wardrobes(seed)
     num_slots = params['outfits_per_id']
     for split, ids in enumerate((train_ids, test_ids)):
-        # The main outfit (slot 0) and the others have their own knob.
+        # The main outfit (slot 0) is shared by pairs of confusers; the
+        # others by groups of `outfit_group_size`.
         copies = [
-            _confuser_pairs(ids, params['confuser_fraction'] if slot == 0
-                            else params['shared_outfit_fraction'],
-                            rng_for(seed, 'confuser', split, slot))
-            for slot in range(num_slots)]
+            _confuser_groups(ids, params['confuser_fraction'], 2,
+                             rng_for(seed, 'confuser', split, 0))
+        ] + [
+            _confuser_groups(ids, params['shared_outfit_fraction'],
+                             params['outfit_group_size'],
+                             rng_for(seed, 'confuser', split, slot))
+            for slot in range(1, num_slots)]
         for pid in ids:
             shared = {slot: wardrobes.wardrobes[copies[slot][pid]][slot]
                       for slot in range(num_slots) if pid in copies[slot]}

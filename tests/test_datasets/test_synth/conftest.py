@@ -16,6 +16,7 @@ MICRO_PRESET = dict(
     clothes_size=(32, 32),
     confuser_fraction=0.5,
     shared_outfit_fraction=0.5,
+    outfit_group_size=2,
     occlusion_prob=0.5,
 )
 

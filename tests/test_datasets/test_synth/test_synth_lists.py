@@ -156,6 +156,21 @@ def test_instructed_queries(root, task):
 
 
 @pytest.mark.parametrize('task', ['ctcc', 'li'])
+def test_instruction_alone_does_not_find_the_person(synth_tiny_root, task):
+    lists = read_all(Path(synth_tiny_root))
+    main = {pid: cid for _, _, pid, cid, _ in lists['trad']['gallery']}
+    wearers = defaultdict(set)
+    for _, _, pid, cid, _ in lists[task]['gallery']:
+        wearers[cid].add(pid)
+    queries = lists[task]['query']
+    # Targets are never the main outfit (tiny has three per person), and
+    # nearly all are worn by other people in the gallery too.
+    assert all(target != main[pid] for _, _, pid, target, _ in queries)
+    ambiguous = sum(len(wearers[target]) >= 2 for *_, target, _ in queries)
+    assert ambiguous >= 0.85 * len(queries)
+
+
+@pytest.mark.parametrize('task', ['ctcc', 'li'])
 def test_instructed_train_rows_name_own_or_other_outfit(root, task):
     lists = read_all(root)
     own = {}

@@ -149,3 +149,20 @@ def test_confuser_fraction_shares_main_outfits(fraction):
     train_cids = {c for p in world.train_ids for c in world.wardrobes[p]}
     test_cids = {c for p in world.test_ids for c in world.wardrobes[p]}
     assert not train_cids & test_cids
+
+
+@pytest.mark.parametrize('group_size', [2, 3])
+def test_shared_outfits_are_worn_by_groups(group_size):
+    _, params = resolve_preset(dict(shared_outfit_fraction=1.0,
+                                    outfit_group_size=group_size,
+                                    num_distractor_ids=0))
+    world = build_world(params, seed=0)
+    for ids in (world.train_ids, world.test_ids):
+        for slot in range(1, params['outfits_per_id']):
+            wearers = Counter(world.wardrobes[pid][slot] for pid in ids)
+            # Every group shares one outfit, unless it looked too much
+            # like another outfit of a member, who then gets a new one.
+            shared = sum(n for n in wearers.values() if n >= 2)
+            assert shared >= 0.75 * len(ids)
+            assert max(wearers.values()) >= group_size
+            assert max(wearers.values()) < 2 * group_size
