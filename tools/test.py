@@ -8,6 +8,7 @@ from mmengine.config import Config, DictAction
 from mmengine.dist import get_dist_info
 from mmengine.runner import Runner
 
+from mmreid_instruct.datasets import check_data_exists
 from mmreid_instruct.utils import register_all_modules
 
 
@@ -65,6 +66,11 @@ def main():
     register_all_modules()
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
+    # Stop before anything is built when the data are not there.
+    try:
+        check_data_exists(cfg, ('test_dataloader', ))
+    except FileNotFoundError as error:
+        raise SystemExit(f'{args.config}: {error}')
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

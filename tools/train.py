@@ -6,6 +6,7 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from mmreid_instruct.datasets import check_data_exists
 from mmreid_instruct.utils import register_all_modules
 
 
@@ -94,6 +95,11 @@ def main():
     register_all_modules()
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
+    # Stop before anything is built when the data are not there.
+    try:
+        check_data_exists(cfg)
+    except FileNotFoundError as error:
+        raise SystemExit(f'{args.config}: {error}')
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

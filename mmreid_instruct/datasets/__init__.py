@@ -9,6 +9,7 @@ from .icfg_pedes import ICFGPEDES
 from .llcm import LLCM
 from .ltcc import LTCC
 from .market1501 import Market1501
+from .missing_data import check_data_exists, find_missing_data
 from .msmt17 import MSMT17
 from .omnireid_list import OmniReIDList
 from .prcc import PRCC
@@ -27,5 +28,6 @@ __all__ = [
     'ReIDConcatDataset',
     'BenchmarkDataset', 'FolderReIDDataset', 'T2IJsonDataset', 'Market1501',
     'DukeMTMCReID', 'MSMT17', 'CUHK03', 'PRCC', 'LTCC', 'VCClothes', 'LLCM',
-    'SYSUMM01', 'CUHKPEDES', 'ICFGPEDES', 'RSTPReid'
+    'SYSUMM01', 'CUHKPEDES', 'ICFGPEDES', 'RSTPReid', 'check_data_exists',
+    'find_missing_data'
 ]

@@ -83,3 +83,70 @@ def test_train_a_few_iterations_then_test_six_tasks(path, synth_tiny_root,
         for name in ('R1', 'mAP'):
             value = metrics[f'synth_omnireid/{task}/{name}']
             assert np.isfinite(value) and 0 <= value <= 100, (task, metrics)
+
+
+PAPER = osp.join(REPO, 'configs', 'irm', 'irm_vit-b_omnireid.py')
+
+
+def test_paper_config_settings():
+    from mmengine.config import Config
+    cfg = Config.fromfile(PAPER)
+    assert cfg.model.backbone.arch == 'b'
+    assert cfg.model.backbone.img_size == (256, 128)
+    assert cfg.model.image_instruction_encoder.backbone.img_size == 128
+    assert cfg.model.text_encoder.num_layers == 6
+    assert cfg.model.text_encoder.max_length == 70
+    assert cfg.model.fusion.num_layers == 2
+    optimizer = cfg.optim_wrapper.optimizer
+    assert (optimizer.type, optimizer.lr, optimizer.weight_decay) == (
+        'AdamW', 4e-5, 5e-4)
+    warmup, cosine = cfg.param_scheduler
+    assert warmup.end == cosine.begin == 1000
+    assert cosine.end == cfg.train_cfg.max_iters == 24000
+    sampler = cfg.train_dataloader.sampler
+    assert (sampler.num_pids, sampler.num_instances) == (32, 4)
+    assert cfg.train_dataloader.batch_size == 128
+    transforms = [t.type for t in
+                  cfg.train_dataloader.dataset.datasets[0].pipeline]
+    assert {'ColorJitter', 'RandomFlip', 'RandomCrop',
+            'RandomErasing'} <= set(transforms)
+    train_sets = {(d.dataset_name, d.task)
+                  for d in cfg.train_dataloader.dataset.datasets}
+    assert {t for _, t in train_sets} == set(TASKS)
+    # One classifier per training list, t2i excepted.
+    assert set(cfg.model.head.num_classes) == {
+        f'{name}/{task}' for name, task in train_sets if task != 't2i'}
+    test_sets = {(d.dataset_name, d.task)
+                 for d in cfg.test_dataloader.dataset.datasets}
+    assert len(test_sets) == 10
+    # Every test set is evaluated by exactly one metric.
+    owners = [name for metric in cfg.test_evaluator
+              for name in metric.dataset_names]
+    assert sorted(owners) == sorted({name for name, _ in test_sets})
+
+
+def test_paper_model_builds_offline_without_weights(monkeypatch):
+    from mmengine.config import Config
+
+    from mmreid_instruct.registry import MODELS
+    from mmreid_instruct.utils import register_all_modules
+    monkeypatch.setenv('HF_HUB_OFFLINE', '1')
+    register_all_modules()
+    model = MODELS.build(Config.fromfile(PAPER).model)
+    assert model.backbone.embed_dims == 768
+    assert len(model.backbone.layers) == 12
+    assert model.text_encoder.embed_dims == 768
+    assert len(model.text_encoder.encoder.encoder.layer) == 6
+    assert len(model.text_encoder.tokenizer) == 30522  # BERT-base uncased
+
+
+def test_paper_config_without_data_stops_at_once(tmp_path):
+    import subprocess
+    import sys
+    result = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools', 'train.py'), PAPER],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert 'data/omnireid/market    <- train_dataloader' in result.stderr
+    assert 'OmniReID datalist archive' in result.stderr
+    assert 'Iter(train)' not in result.stdout + result.stderr

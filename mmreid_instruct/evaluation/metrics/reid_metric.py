@@ -186,6 +186,19 @@ def check_rank_list_file(path: Optional[str]) -> Optional[str]:
     return path
 
 
+def _name_filter(names) -> Optional[frozenset]:
+    """The ``dataset_names`` argument as a set (None: every dataset)."""
+    if names is None:
+        return None
+    if isinstance(names, str):
+        names = [names]
+    names = frozenset(names)
+    if not names:
+        raise ValueError('dataset_names must be None (every dataset) or a '
+                         'non-empty list of dataset names')
+    return names
+
+
 def _task_filter(tasks) -> Optional[frozenset]:
     """Canonical task keys of the ``tasks`` argument (None: all tasks)."""
     if tasks is None:
@@ -246,6 +259,10 @@ class ReIDMetric(BaseMetric):
             dict(type='T2IMetric', tasks=['t2i']),
         ]
 
+    ``dataset_names`` selects test sets by dataset in the same way, so
+    that test sets of one task get their own protocol, e.g.
+    ``dict(type='ReIDMetric', dataset_names=['ltcc'], clothes_mode='cc')``.
+
     Protocol options:
 
     - ``clothes_mode``: None (general), ``'cc'`` (same-pid same-clothes
@@ -299,6 +316,9 @@ class ReIDMetric(BaseMetric):
         tasks (Sequence[str], optional): Evaluate only the samples of these
             tasks (any spelling, e.g. ``'sc'`` or ``'trad'``); see above.
             Defaults to None (every task).
+        dataset_names (Sequence[str], optional): Evaluate only the samples
+            of these datasets (their ``dataset_name``), like ``tasks``; with
+            both, a sample must pass both. Defaults to None (every dataset).
 
     Example:
         >>> q = np.array([[0., 0.], [5., 5.]])
@@ -331,11 +351,13 @@ class ReIDMetric(BaseMetric):
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
                  collect_dir: Optional[str] = None,
-                 tasks: Optional[Sequence[str]] = None) -> None:
+                 tasks: Optional[Sequence[str]] = None,
+                 dataset_names: Optional[Sequence[str]] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix,
                          collect_dir=collect_dir)
         self.metric = check_metric(metric)
         self.tasks = _task_filter(tasks)
+        self.dataset_names = _name_filter(dataset_names)
         self.normalize_feature = bool(normalize_feature)
         if not isinstance(max_rank, int) or max_rank < 1:
             raise ValueError(f'max_rank must be a positive integer, got '
@@ -377,14 +399,23 @@ class ReIDMetric(BaseMetric):
         sample of a task outside ``tasks`` gets the :data:`IGNORED`
         placeholder."""
         for sample in data_samples:
-            if self.tasks is not None and not self._wanted(sample):
+            if self.filtered and not self._wanted(sample):
                 self.results.append(IGNORED)
             else:
                 self.results.append(sample_to_result(sample))
 
+    @property
+    def filtered(self) -> bool:
+        """Whether ``tasks`` or ``dataset_names`` select the samples."""
+        return self.tasks is not None or self.dataset_names is not None
+
     def _wanted(self, sample: dict) -> bool:
         task = sample.get('task')
-        return task is not None and normalize_task(task) in self.tasks
+        if self.tasks is not None and (
+                task is None or normalize_task(task) not in self.tasks):
+            return False
+        return (self.dataset_names is None
+                or sample.get('dataset_name') in self.dataset_names)
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Evaluate every test set among the collected results.
@@ -444,18 +475,21 @@ class ReIDMetric(BaseMetric):
         """:func:`split_sets` of the results; raises when a metric given
         ``tasks`` found no sample of them."""
         sets = split_sets(results)
-        if not sets and self.tasks is not None:
+        if not sets and self.filtered:
+            wanted = dict(tasks=self.tasks, dataset_names=self.dataset_names)
+            wanted = ', '.join(f'{k}={sorted(v)}' for k, v in wanted.items()
+                               if v is not None)
             raise ValueError(
-                f'{type(self).__name__}(tasks={sorted(self.tasks)}): none of '
-                f'the {len(results)} evaluated samples has one of these '
-                'tasks; check the test sets and the tasks of the metric')
+                f'{type(self).__name__}({wanted}): none of the '
+                f'{len(results)} evaluated samples matches; check the test '
+                'sets and the filters of the metric')
         return sets
 
     def _add_keys(self, metrics: dict, res: dict, num_sets: int, name: str,
                   task: str, sub: Optional[str] = None) -> None:
         """Put ``res`` into ``metrics`` under the keys of the class doc;
         ``sub`` (e.g. a search direction) adds a level after the task."""
-        single = num_sets == 1 and self.tasks is None
+        single = num_sets == 1 and not self.filtered
         if single and self.prefix:
             parts = []
         elif single:

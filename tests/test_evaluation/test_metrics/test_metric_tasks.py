@@ -112,3 +112,24 @@ def test_subclasses_accept_tasks():
     from mmreid_instruct.evaluation.metrics import TaskFreeReIDMetric
     res = run(TaskFreeReIDMetric(tasks=['trad']), samples)
     assert 'task_free/trad/mAP' in res and 'task_free/vi/mAP' not in res
+
+
+def test_dataset_names_give_sets_of_one_task_their_own_protocol():
+    market = [dict(s, dataset_name='market') for s in random_set('trad', 1)]
+    ltcc = [dict(s, dataset_name='ltcc') for s in random_set('trad', 2)]
+    samples = market + ltcc
+    general = run(ReIDMetric(dataset_names=['market']), samples)
+    cc = run(ReIDMetric(dataset_names='ltcc', clothes_mode='cc'), samples)
+    assert general == run(ReIDMetric(tasks=['trad']), market)
+    assert cc == run(ReIDMetric(tasks=['trad'], clothes_mode='cc'), ltcc)
+    assert set(general) == {
+        f'market/trad/{k}' for k in ('R1', 'R5', 'R10', 'mAP', 'mINP')}
+    assert cc['ltcc/trad/mAP'] != run(
+        ReIDMetric(dataset_names=['ltcc']), samples)['ltcc/trad/mAP']
+    # Both filters: a sample must pass both.
+    assert not run(ReIDMetric(tasks=['trad'], dataset_names=['market']),
+                   samples).keys() - general.keys()
+    with pytest.raises(ValueError, match=r"dataset_names=\['msmt'\]"):
+        run(ReIDMetric(dataset_names=['msmt']), samples)
+    with pytest.raises(ValueError, match='non-empty'):
+        ReIDMetric(dataset_names=[])

@@ -1,0 +1,125 @@
+"""Check, before anything is built, that the data a config reads exist."""
+import os
+import os.path as osp
+from typing import Iterator, List, NamedTuple, Sequence
+
+from mmreid_instruct.registry import DATASETS
+
+#: Config keys holding files of a dataset, relative to its ``data_root``.
+FILE_KEYS = ('list_file', 'caption_file', 'ann_file')
+DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+DEFAULT_HINT = ('See docs/en/user_guides/dataset_prepare.md for where to '
+                'download each benchmark and how to lay it out.')
+
+
+class MissingPath(NamedTuple):
+    """A path a dataset of the config needs and that does not exist."""
+    path: str
+    where: str  # e.g. 'train_dataloader: OmniReIDList (task=trad)'
+    hint: str
+
+
+def _dataset_cfgs(cfg, where: str) -> Iterator[tuple]:
+    """Every leaf dataset config under ``cfg`` (wrappers are opened)."""
+    if cfg is None:
+        return
+    if isinstance(cfg, (list, tuple)):
+        for item in cfg:
+            yield from _dataset_cfgs(item, where)
+        return
+    if 'datasets' in cfg:
+        yield from _dataset_cfgs(cfg['datasets'], where)
+    elif 'dataset' in cfg:
+        yield from _dataset_cfgs(cfg['dataset'], where)
+    else:
+        yield cfg, where
+
+
+def _describe(dataset_cfg, cls) -> str:
+    name = cls.__name__ if cls is not None else str(dataset_cfg.get('type'))
+    details = ', '.join(f'{k}={dataset_cfg[k]}' for k in ('task', 'subset')
+                        if dataset_cfg.get(k) is not None)
+    return f'{name} ({details})' if details else name
+
+
+def find_missing_data(
+        cfg, dataloaders: Sequence[str] = DATALOADERS) -> List[MissingPath]:
+    """The data paths that the dataloaders of a config need but that do not
+    exist: each dataset's ``data_root`` and its files (``list_file``,
+    ``caption_file``, ``ann_file``, relative to ``data_root`` unless
+    absolute).
+
+    Datasets that make their data on first use (a class attribute
+    ``GENERATES_DATA = True``, e.g. SynthOmniReID) are skipped. A dataset
+    class may give a ``DATA_HINT`` saying where to get its data.
+
+    Args:
+        cfg (Config | dict): A full config.
+        dataloaders (Sequence[str]): The dataloader keys to check. Defaults
+            to the train, val and test dataloaders.
+
+    Returns:
+        list[MissingPath]: Missing paths in config order, each once.
+
+    Example:
+        >>> cfg = dict(test_dataloader=dict(dataset=dict(
+        ...     type='OmniReIDList', data_root='data/nowhere',
+        ...     list_file='datalist/query.txt', task='trad')))
+        >>> [m.path for m in find_missing_data(cfg)]
+        ['data/nowhere']
+    """
+    missing, seen = [], set()
+    for key in dataloaders:
+        loader = cfg.get(key)
+        if not loader:
+            continue
+        for dataset_cfg, where in _dataset_cfgs(loader.get('dataset'), key):
+            cls = DATASETS.get(dataset_cfg.get('type'))
+            if getattr(cls, 'GENERATES_DATA', False):
+                continue
+            hint = getattr(cls, 'DATA_HINT', DEFAULT_HINT)
+            for path in _needed_paths(dataset_cfg):
+                if path not in seen and not osp.exists(path):
+                    seen.add(path)
+                    missing.append(MissingPath(
+                        path, f'{where}: {_describe(dataset_cfg, cls)}',
+                        hint))
+    return missing
+
+
+def _needed_paths(dataset_cfg) -> List[str]:
+    root = dataset_cfg.get('data_root')
+    if root and not osp.isdir(root):
+        return [root]  # the files below it are missing too: name it once
+    paths = []
+    for key in FILE_KEYS:
+        value = dataset_cfg.get(key)
+        if isinstance(value, str) and value:
+            paths.append(value if osp.isabs(value) or not root else
+                         osp.join(root, value))
+    return paths
+
+
+def check_data_exists(cfg,
+                      dataloaders: Sequence[str] = DATALOADERS) -> None:
+    """Raise a ``FileNotFoundError`` listing every missing data path of a
+    config and saying where to get the data (see
+    :func:`find_missing_data`); do nothing when all exist.
+
+    Args:
+        cfg (Config | dict): A full config.
+        dataloaders (Sequence[str]): The dataloader keys to check. Defaults
+            to the train, val and test dataloaders.
+    """
+    missing = find_missing_data(cfg, dataloaders)
+    if not missing:
+        return
+    lines = [f'The data this config reads are missing ({len(missing)} '
+             'paths):']
+    lines += [f'  {m.path}    <- {m.where}' for m in missing]
+    if any(not osp.isabs(m.path) for m in missing):
+        lines.append('(relative paths are taken from the current directory, '
+                     f'{os.getcwd()})')
+    hints = list(dict.fromkeys(m.hint for m in missing))
+    lines += [''] + hints
+    raise FileNotFoundError('\n'.join(lines))
