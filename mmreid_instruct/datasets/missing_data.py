@@ -28,7 +28,10 @@ def _dataset_cfgs(cfg, where: str) -> Iterator[tuple]:
             yield from _dataset_cfgs(item, where)
         return
     if 'datasets' in cfg:
-        yield from _dataset_cfgs(cfg['datasets'], where)
+        datasets = cfg['datasets']
+        if cfg.get('defaults') and isinstance(datasets, (list, tuple)):
+            datasets = [{**cfg['defaults'], **d} for d in datasets]
+        yield from _dataset_cfgs(datasets, where)
     elif 'dataset' in cfg:
         yield from _dataset_cfgs(cfg['dataset'], where)
     else:

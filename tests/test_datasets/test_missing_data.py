@@ -71,3 +71,14 @@ def test_nothing_missing_passes(tmp_path, synth_tiny_root):
                   test=omni(synth_tiny_root, 'datalist/query_trad.txt'))
     assert find_missing_data(cfg) == []
     check_data_exists(cfg)
+
+
+def test_concat_defaults_are_applied(tmp_path):
+    cfg = dict(test_dataloader=dict(dataset=dict(
+        type='ReIDConcatDataset',
+        defaults=dict(data_root=str(tmp_path / 'shared')),
+        datasets=[dict(type='OmniReIDList', list_file='a.txt', task='trad'),
+                  dict(type='OmniReIDList', list_file='b.txt', task='cc',
+                       data_root=str(tmp_path / 'own'))])))
+    assert [m.path for m in find_missing_data(cfg)] == [
+        str(tmp_path / 'shared'), str(tmp_path / 'own')]

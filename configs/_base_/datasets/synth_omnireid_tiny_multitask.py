@@ -43,7 +43,8 @@ test_pipeline = _test_pipeline(False)
 test_pipeline_instruction_img = _test_pipeline(True)
 
 # Explicit lists (not comprehensions), so that --cfg-options can address
-# e.g. train_dataloader.dataset.datasets.2.data_root.
+# one set, e.g. train_dataloader.dataset.datasets.2.pipeline, and
+# train_dataloader.dataset.defaults.data_root moves all of them.
 train_dataloader = dict(
     batch_size=32,  # = P x K of the sampler
     num_workers=1,
@@ -52,19 +53,20 @@ train_dataloader = dict(
                  ratios=None),  # sub-datasets drawn in proportion to size
     dataset=dict(
         type='ReIDConcatDataset',
+        defaults=synth_args,  # data_root, preset and seed of every set
         datasets=[
             dict(type=dataset_type, task='trad', subset='train',
-                 pipeline=train_pipeline, **synth_args),
+                 pipeline=train_pipeline),
             dict(type=dataset_type, task='cc', subset='train',
-                 pipeline=train_pipeline_instruction_img, **synth_args),
+                 pipeline=train_pipeline_instruction_img),
             dict(type=dataset_type, task='ctcc', subset='train',
-                 pipeline=train_pipeline_instruction_img, **synth_args),
+                 pipeline=train_pipeline_instruction_img),
             dict(type=dataset_type, task='li', subset='train',
-                 pipeline=train_pipeline, **synth_args),
+                 pipeline=train_pipeline),
             dict(type=dataset_type, task='vi', subset='train',
-                 pipeline=train_pipeline, **synth_args),
+                 pipeline=train_pipeline),
             dict(type=dataset_type, task='t2i', subset='train',
-                 pipeline=train_pipeline, **synth_args),
+                 pipeline=train_pipeline),
         ]),
 )
 
@@ -80,31 +82,32 @@ test_dataloader = dict(
     batch_sampler=dict(type='PerDatasetBatchSampler'),
     dataset=dict(
         type='ReIDConcatDataset',
+        defaults=synth_args,  # data_root, preset and seed of every set
         datasets=[
             dict(type=dataset_type, task='trad', subset='query',
-                 pipeline=test_pipeline, **synth_args),
+                 pipeline=test_pipeline),
             dict(type=dataset_type, task='trad', subset='gallery',
-                 pipeline=test_pipeline, **synth_args),
+                 pipeline=test_pipeline),
             dict(type=dataset_type, task='cc', subset='query',
-                 pipeline=test_pipeline_instruction_img, **synth_args),
+                 pipeline=test_pipeline_instruction_img),
             dict(type=dataset_type, task='cc', subset='gallery',
-                 pipeline=test_pipeline_instruction_img, **synth_args),
+                 pipeline=test_pipeline_instruction_img),
             dict(type=dataset_type, task='ctcc', subset='query',
-                 pipeline=test_pipeline_instruction_img, **synth_args),
+                 pipeline=test_pipeline_instruction_img),
             dict(type=dataset_type, task='ctcc', subset='gallery',
-                 pipeline=test_pipeline_instruction_img, **synth_args),
+                 pipeline=test_pipeline_instruction_img),
             dict(type=dataset_type, task='li', subset='query',
-                 pipeline=test_pipeline, **synth_args),
+                 pipeline=test_pipeline),
             dict(type=dataset_type, task='li', subset='gallery',
-                 pipeline=test_pipeline, **synth_args),
+                 pipeline=test_pipeline),
             dict(type=dataset_type, task='vi', subset='query',
-                 pipeline=test_pipeline, **synth_args),
+                 pipeline=test_pipeline),
             dict(type=dataset_type, task='vi', subset='gallery',
-                 pipeline=test_pipeline, **synth_args),
+                 pipeline=test_pipeline),
             dict(type=dataset_type, task='t2i', subset='query',
-                 pipeline=test_pipeline, **synth_args),
+                 pipeline=test_pipeline),
             dict(type=dataset_type, task='t2i', subset='gallery',
-                 pipeline=test_pipeline, **synth_args),
+                 pipeline=test_pipeline),
         ]),
 )
 # Keys: synth_omnireid/<task>/{R1,R5,R10,mAP,mINP} for the six tasks.
