@@ -4,6 +4,7 @@ import os.path as osp
 from typing import Iterator, List, NamedTuple, Sequence
 
 from mmreid_instruct.registry import DATASETS
+from .reid_concat_dataset import with_defaults
 
 #: Config keys holding files of a dataset, relative to its ``data_root``.
 FILE_KEYS = ('list_file', 'caption_file', 'ann_file')
@@ -19,23 +20,20 @@ class MissingPath(NamedTuple):
     hint: str
 
 
-def _dataset_cfgs(cfg, where: str) -> Iterator[tuple]:
+def _dataset_cfgs(cfg) -> Iterator[dict]:
     """Every leaf dataset config under ``cfg`` (wrappers are opened)."""
     if cfg is None:
         return
     if isinstance(cfg, (list, tuple)):
         for item in cfg:
-            yield from _dataset_cfgs(item, where)
-        return
-    if 'datasets' in cfg:
-        datasets = cfg['datasets']
-        if cfg.get('defaults') and isinstance(datasets, (list, tuple)):
-            datasets = [{**cfg['defaults'], **d} for d in datasets]
-        yield from _dataset_cfgs(datasets, where)
+            yield from _dataset_cfgs(item)
+    elif 'datasets' in cfg:
+        yield from _dataset_cfgs(
+            with_defaults(cfg['datasets'], cfg.get('defaults')))
     elif 'dataset' in cfg:
-        yield from _dataset_cfgs(cfg['dataset'], where)
+        yield from _dataset_cfgs(cfg['dataset'])
     else:
-        yield cfg, where
+        yield cfg
 
 
 def _describe(dataset_cfg, cls) -> str:
@@ -76,7 +74,7 @@ def find_missing_data(
         loader = cfg.get(key)
         if not loader:
             continue
-        for dataset_cfg, where in _dataset_cfgs(loader.get('dataset'), key):
+        for dataset_cfg in _dataset_cfgs(loader.get('dataset')):
             cls = DATASETS.get(dataset_cfg.get('type'))
             if getattr(cls, 'GENERATES_DATA', False):
                 continue
@@ -85,7 +83,7 @@ def find_missing_data(
                 if path not in seen and not osp.exists(path):
                     seen.add(path)
                     missing.append(MissingPath(
-                        path, f'{where}: {_describe(dataset_cfg, cls)}',
+                        path, f'{key}: {_describe(dataset_cfg, cls)}',
                         hint))
     return missing
 

@@ -189,13 +189,8 @@ def backend_times(walls, cpus, backends):
 def timed(fn, repeats):
     """Minimum wall time and CPU time over ``repeats`` runs, and the
     last result."""
-    walls, cpus = [], []
-    for _ in range(repeats):
-        w, c = time.perf_counter(), time.process_time()
-        result = fn()
-        cpus.append(time.process_time() - c)
-        walls.append(time.perf_counter() - w)
-    return min(walls), min(cpus), result
+    walls, cpus, results = timed_in_turns(dict(fn=fn), repeats)
+    return walls['fn'], cpus['fn'], results['fn']
 
 
 def traced_peak(fn):

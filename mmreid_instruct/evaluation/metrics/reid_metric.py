@@ -186,30 +186,18 @@ def check_rank_list_file(path: Optional[str]) -> Optional[str]:
     return path
 
 
-def _name_filter(names) -> Optional[frozenset]:
-    """The ``dataset_names`` argument as a set (None: every dataset)."""
-    if names is None:
+def _selection(values, arg_name: str, canonical=None) -> Optional[frozenset]:
+    """The ``tasks`` or ``dataset_names`` argument as a set of
+    ``canonical(value)`` (None: no selection)."""
+    if values is None:
         return None
-    if isinstance(names, str):
-        names = [names]
-    names = frozenset(names)
-    if not names:
-        raise ValueError('dataset_names must be None (every dataset) or a '
-                         'non-empty list of dataset names')
-    return names
-
-
-def _task_filter(tasks) -> Optional[frozenset]:
-    """Canonical task keys of the ``tasks`` argument (None: all tasks)."""
-    if tasks is None:
-        return None
-    if isinstance(tasks, str):
-        tasks = [tasks]
-    tasks = list(tasks)
-    if not tasks:
-        raise ValueError('tasks must be None (every task) or a non-empty '
-                         'list of task names')
-    return frozenset(normalize_task(t) for t in tasks)  # unknown names raise
+    if isinstance(values, str):
+        values = [values]
+    values = list(values)
+    if not values:
+        raise ValueError(f'{arg_name} must be None (no selection) or a '
+                         'non-empty list')
+    return frozenset(canonical(v) if canonical else v for v in values)
 
 
 def _camera_filter(cameras, name):
@@ -356,8 +344,9 @@ class ReIDMetric(BaseMetric):
         super().__init__(collect_device=collect_device, prefix=prefix,
                          collect_dir=collect_dir)
         self.metric = check_metric(metric)
-        self.tasks = _task_filter(tasks)
-        self.dataset_names = _name_filter(dataset_names)
+        # Unknown task names raise in normalize_task.
+        self.tasks = _selection(tasks, 'tasks', normalize_task)
+        self.dataset_names = _selection(dataset_names, 'dataset_names')
         self.normalize_feature = bool(normalize_feature)
         if not isinstance(max_rank, int) or max_rank < 1:
             raise ValueError(f'max_rank must be a positive integer, got '
@@ -396,8 +385,8 @@ class ReIDMetric(BaseMetric):
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         """Keep the feature and labels of every sample (one result per
         sample, so that distributed collection restores dataset order); a
-        sample of a task outside ``tasks`` gets the :data:`IGNORED`
-        placeholder."""
+        sample that ``tasks`` or ``dataset_names`` leave out gets the
+        :data:`IGNORED` placeholder."""
         for sample in data_samples:
             if self.filtered and not self._wanted(sample):
                 self.results.append(IGNORED)
@@ -473,7 +462,7 @@ class ReIDMetric(BaseMetric):
 
     def _split_sets(self, results: List[dict]) -> 'OrderedDict[Tuple, Dict]':
         """:func:`split_sets` of the results; raises when a metric given
-        ``tasks`` found no sample of them."""
+        ``tasks`` or ``dataset_names`` found no sample they select."""
         sets = split_sets(results)
         if not sets and self.filtered:
             wanted = dict(tasks=self.tasks, dataset_names=self.dataset_names)

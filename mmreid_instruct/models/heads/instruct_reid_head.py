@@ -7,6 +7,7 @@ from mmengine.model import BaseModule
 from mmreid_instruct.registry import MODELS
 from mmreid_instruct.structures import ReIDDataSample
 from ..necks import BNNeck
+from .reid_head import pid_labels
 
 #: Classifier key used when ``num_classes`` is a single int.
 SINGLE_KEY = 'default'
@@ -174,17 +175,6 @@ class InstructReIDHead(BaseModule):
                            f'num_classes has {list(self.num_classes)}')
         return keys[0]
 
-    def _labels(self, data_samples, key: str, device) -> torch.Tensor:
-        labels = torch.tensor([s.pid for s in data_samples],
-                              dtype=torch.long, device=device)
-        n = self.num_classes[key]
-        if labels.numel() and (labels.min() < 0 or labels.max() >= n):
-            raise ValueError(
-                f'the ID classifier {key!r} has {n} classes but the training '
-                f'labels range over [{labels.min().item()}, '
-                f'{labels.max().item()}]: fix model.head.num_classes')
-        return labels
-
     def loss(self,
              g: torch.Tensor,
              u: Optional[torch.Tensor],
@@ -209,7 +199,8 @@ class InstructReIDHead(BaseModule):
             (of g's classifier, logged, not optimised).
         """
         key = self.batch_key(data_samples)
-        labels = self._labels(data_samples, key, g.device)
+        labels = pid_labels(data_samples, self.num_classes[key], g.device,
+                            f'the ID classifier {key!r}')
         classifiers = self.classifiers[self.module_names[key]]
         a, w = self.triplet_weight, self.fused_weight
         logits_g = classifiers['g'](self.neck_g(g))

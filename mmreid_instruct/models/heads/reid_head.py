@@ -9,6 +9,39 @@ from mmreid_instruct.structures import ReIDDataSample
 from ..necks import BNNeck
 
 
+def pid_labels(data_samples: Sequence[ReIDDataSample], num_classes: int,
+               device: torch.device, classifier: str) -> torch.Tensor:
+    """The training labels (pids) of a batch, checked against the number of
+    classes of the ID classifier that reads them.
+
+    Args:
+        data_samples (Sequence[ReIDDataSample]): Samples with ``pid``.
+        num_classes (int): Classes of the classifier.
+        device (torch.device): Where to put the labels.
+        classifier (str): The classifier, named in the error.
+
+    Returns:
+        Tensor: (B,) long labels.
+
+    Raises:
+        ValueError: A label is outside ``[0, num_classes)``.
+
+    Example:
+        >>> samples = [ReIDDataSample().set_pid(p) for p in (0, 2)]
+        >>> pid_labels(samples, 3, 'cpu', 'ReIDHead')
+        tensor([0, 2])
+    """
+    labels = torch.tensor([s.pid for s in data_samples], dtype=torch.long,
+                          device=device)
+    if labels.numel() and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(
+            f'{classifier} has num_classes={num_classes} ({num_classes} '
+            f'classes) but the training labels range over '
+            f'[{labels.min().item()}, {labels.max().item()}]: set '
+            'model.head.num_classes to the number of training identities.')
+    return labels
+
+
 @MODELS.register_module()
 class ReIDHead(BaseModule):
     """The standard ReID head: BN neck, ID classifier and metric loss.
@@ -66,19 +99,6 @@ class ReIDHead(BaseModule):
         """Take the last stage of a backbone's output tuple."""
         return feats[-1] if isinstance(feats, (tuple, list)) else feats
 
-    def _labels(self, data_samples: Sequence[ReIDDataSample],
-                device: torch.device) -> torch.Tensor:
-        labels = torch.tensor([s.pid for s in data_samples],
-                              dtype=torch.long, device=device)
-        if labels.numel() and (labels.min() < 0 or
-                               labels.max() >= self.num_classes):
-            raise ValueError(
-                f'ReIDHead has num_classes={self.num_classes} but a training '
-                f'label is {labels.max().item()} (min {labels.min().item()}): '
-                'set model.head.num_classes to the number of training '
-                'identities.')
-        return labels
-
     def loss(self, feats, data_samples: List[ReIDDataSample]
              ) -> Dict[str, torch.Tensor]:
         """Compute the training losses.
@@ -93,7 +113,8 @@ class ReIDHead(BaseModule):
             and ``accuracy_top-1`` (logged, not optimised).
         """
         feat = self.pre_logits(feats)
-        labels = self._labels(data_samples, feat.device)
+        labels = pid_labels(data_samples, self.num_classes, feat.device,
+                            'ReIDHead')
         logits = self.classifier(self.neck(feat))
         losses = dict(loss_cls=self.loss_cls(logits, labels))
         if self.loss_triplet is not None:

@@ -1,4 +1,5 @@
 import copy
+from contextlib import nullcontext
 from typing import Dict, Optional
 
 import torch
@@ -101,11 +102,8 @@ class ImageInstructionEncoder(BaseModule):
             dict: ``tokens`` (B, 1 + N, C) with CLS first, ``mask``
             (B, 1 + N) bool, all True, and ``cls`` (B, C).
         """
-        if self.frozen:
-            with torch.no_grad():
-                tokens = self.backbone(images)
-        else:
-            tokens = self.backbone(images)
-        tokens = backbone_tokens(tokens, 'ImageInstructionEncoder')
+        with torch.no_grad() if self.frozen else nullcontext():
+            tokens = backbone_tokens(self.backbone(images),
+                                     'ImageInstructionEncoder')
         mask = tokens.new_ones(tokens.shape[:2], dtype=torch.bool)
         return dict(tokens=tokens, mask=mask, cls=tokens[:, 0])

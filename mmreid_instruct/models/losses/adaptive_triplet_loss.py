@@ -5,7 +5,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmreid_instruct.registry import MODELS
-from .triplet_loss import euclidean_dist
+from .triplet_loss import euclidean_dist, pair_masks
 
 
 def two_hardest_positives(dist: torch.Tensor, pos_mask: torch.Tensor
@@ -116,18 +116,16 @@ class AdaptiveTripletLoss(nn.Module):
         """
         self._check_inputs(features, labels, instruction_features)
         dist = euclidean_dist(features, features)
-        same = labels.unsqueeze(0) == labels.unsqueeze(1)
-        eye = torch.eye(len(labels), dtype=torch.bool, device=labels.device)
-        pos_mask = same & ~eye
+        pos_mask, neg_mask = pair_masks(labels)
         num_pos = pos_mask.sum(dim=1)
-        valid = (num_pos > 0) & (~same).any(dim=1)
+        valid = (num_pos > 0) & neg_mask.any(dim=1)
         if not valid.any():
             return features.sum() * 0
 
         p1, p2 = two_hardest_positives(dist, pos_mask)
         rows = torch.arange(len(labels), device=dist.device)
         d_p1, d_p2 = dist[rows, p1], dist[rows, p2]
-        d_n = dist.masked_fill(same, float('inf')).min(dim=1).values
+        d_n = dist.masked_fill(~neg_mask, float('inf')).min(dim=1).values
         s_p1, s_p2 = self._similarities(instruction_features, p1, p2, dist)
 
         l1 = (d_p1 - d_n + self.margin * s_p1).clamp(min=0)[valid]

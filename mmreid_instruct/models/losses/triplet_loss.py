@@ -22,6 +22,27 @@ def euclidean_dist(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return sq.clamp(min=1e-12).sqrt()
 
 
+def pair_masks(labels: torch.Tensor
+               ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Positive and negative pairs of a batch: a positive of anchor ``i`` has
+    its label and is not ``i`` itself, a negative has another label.
+
+    Args:
+        labels (Tensor): (N,) labels.
+
+    Returns:
+        tuple[Tensor]: ``(pos_mask, neg_mask)``, (N, N) bool each.
+
+    Example:
+        >>> pos, neg = pair_masks(torch.tensor([0, 0, 1]))
+        >>> pos[0].tolist(), neg[0].tolist()
+        ([False, True, False], [False, False, True])
+    """
+    same = labels.unsqueeze(0) == labels.unsqueeze(1)
+    eye = torch.eye(len(labels), dtype=torch.bool, device=labels.device)
+    return same & ~eye, ~same
+
+
 def hard_example_mining(dist: torch.Tensor, labels: torch.Tensor
                         ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Batch-hard mining: the farthest positive and the closest negative.
@@ -37,10 +58,7 @@ def hard_example_mining(dist: torch.Tensor, labels: torch.Tensor
         of length N; ``valid`` marks anchors with at least one positive and
         one negative.
     """
-    same = labels.unsqueeze(0) == labels.unsqueeze(1)
-    eye = torch.eye(len(labels), dtype=torch.bool, device=labels.device)
-    pos_mask = same & ~eye
-    neg_mask = ~same
+    pos_mask, neg_mask = pair_masks(labels)
     inf = torch.finfo(dist.dtype).max
     hardest_pos = dist.masked_fill(~pos_mask, -inf).max(dim=1).values
     hardest_neg = dist.masked_fill(~neg_mask, inf).min(dim=1).values

@@ -8,6 +8,21 @@ from mmengine.model import BaseModule
 from mmreid_instruct.registry import MODELS
 
 
+def width_projection(in_dims: int, out_dims: int) -> nn.Module:
+    """A linear layer from ``in_dims`` to ``out_dims`` tokens, or the
+    identity when the widths already agree.
+
+    Args:
+        in_dims (int): Input width.
+        out_dims (int): Output width.
+
+    Returns:
+        nn.Module: ``nn.Identity()`` or ``nn.Linear(in_dims, out_dims)``.
+    """
+    return nn.Identity() if in_dims == out_dims else nn.Linear(
+        in_dims, out_dims)
+
+
 class EditingTransformerBlock(nn.Module):
     """A pre-norm transformer block whose self-attention can ignore padded
     keys: x + Attn(LN(x)), then x + MLP(LN(x)).
@@ -135,8 +150,8 @@ class EditingTransformer(BaseModule):
         self.img_dims = img_dims
         self.instr_dims = instr_dims
         self.embed_dims = embed_dims
-        self.img_proj = self._projection(img_dims, embed_dims)
-        self.instr_proj = self._projection(instr_dims, embed_dims)
+        self.img_proj = width_projection(img_dims, embed_dims)
+        self.instr_proj = width_projection(instr_dims, embed_dims)
 
         def make_blocks():
             return nn.ModuleList(
@@ -151,11 +166,6 @@ class EditingTransformer(BaseModule):
         self.norm = (
             nn.LayerNorm(embed_dims, eps=1e-6) if final_norm else
             nn.Identity())
-
-    @staticmethod
-    def _projection(in_dims: int, out_dims: int) -> nn.Module:
-        return nn.Identity() if in_dims == out_dims else nn.Linear(
-            in_dims, out_dims)
 
     @staticmethod
     def _first_output(blocks: List[nn.Module], x: torch.Tensor,

@@ -8,6 +8,7 @@ from mmengine.model import BaseModel
 from mmreid_instruct.registry import MODELS
 from mmreid_instruct.structures import ReIDDataSample
 from ..instruction_encoders.image_instruction_encoder import backbone_tokens
+from ..necks.editing_transformer import width_projection
 
 
 def batch_task(data_samples: Sequence[ReIDDataSample]) -> str:
@@ -39,11 +40,6 @@ def _width(module: nn.Module, name: str) -> int:
         raise ValueError(f'cannot tell the output width of the {name} '
                          f'({type(module).__name__}); give it in the config')
     return width
-
-
-def _projection(in_dims: int, out_dims: int) -> nn.Module:
-    return nn.Identity() if in_dims == out_dims else nn.Linear(
-        in_dims, out_dims)
 
 
 @MODELS.register_module()
@@ -160,11 +156,11 @@ class InstructReID(BaseModel):
             self.fusion = MODELS.build(fusion)
             instr_dims = self.fusion.instr_dims
             fusion_dims = self.fusion.embed_dims
-            self.text_proj = _projection(text_dims, instr_dims)
+            self.text_proj = width_projection(text_dims, instr_dims)
             if image_instruction_encoder is not None:
                 self.image_instruction_encoder = MODELS.build(
                     image_instruction_encoder)
-                self.instr_img_proj = _projection(
+                self.instr_img_proj = width_projection(
                     _width(self.image_instruction_encoder,
                            'image_instruction_encoder'), instr_dims)
 

@@ -42,15 +42,23 @@ class FakeConcat:
         return self.cumulative_sizes[-1]
 
 
-def make_dataset():
-    """Three sub-datasets (trad, cc, vi) with 1 to 6 images per identity."""
-    rng = np.random.default_rng(123)
+def make_concat(spec, seed, max_images):
+    """Sub-datasets of the given ``(task, identities)`` with 1 to
+    ``max_images`` images per identity and shuffled indices."""
+    rng = np.random.default_rng(seed)
     datasets = []
-    for task, num_ids in (('trad', 7), ('cc', 5), ('vi', 4)):
-        pids = np.concatenate(
-            [np.full(rng.integers(1, 7), pid) for pid in range(num_ids)])
+    for task, num_ids in spec:
+        pids = np.concatenate([
+            np.full(rng.integers(1, max_images + 1), pid)
+            for pid in range(num_ids)
+        ])
         datasets.append(FakeSubDataset(rng.permutation(pids), task))
     return FakeConcat(datasets)
+
+
+def make_dataset():
+    """Three sub-datasets (trad, cc, vi) with 1 to 6 images per identity."""
+    return make_concat((('trad', 7), ('cc', 5), ('vi', 4)), 123, 6)
 
 
 def take_batches(sampler, num_batches):

@@ -34,13 +34,7 @@ FakeSubDataset, FakeConcat = worker.FakeSubDataset, worker.FakeConcat
 def make_concat(spec=(('trad', 8), ('cc', 6), ('vi', 5)), seed=0):
     """Sub-datasets of the given tasks and identity counts, with 1 to 9
     images per identity (some fewer than K) and shuffled indices."""
-    rng = np.random.default_rng(seed)
-    datasets = []
-    for task, num_ids in spec:
-        pids = np.concatenate(
-            [np.full(rng.integers(1, 10), pid) for pid in range(num_ids)])
-        datasets.append(FakeSubDataset(rng.permutation(pids), task))
-    return FakeConcat(datasets)
+    return worker.make_concat(spec, seed, 9)
 
 
 def take_batches(sampler, num_batches):

@@ -67,3 +67,13 @@ def test_euclidean_dist_matches_cdist():
     for i, j in itertools.product(range(5), range(3)):
         assert euclidean_dist(x, y)[i, j].item() == pytest.approx(
             torch.dist(x[i], y[j]).item())
+
+
+def test_pair_masks_against_a_loop():
+    from mmreid_instruct.models.losses.triplet_loss import pair_masks
+    labels = torch.tensor([3, 1, 3, 3, 7, 1])
+    pos, neg = pair_masks(labels)
+    for i, j in itertools.product(range(6), repeat=2):
+        same = bool(labels[i] == labels[j])
+        assert pos[i, j] == (same and i != j)
+        assert neg[i, j] == (not same)
