@@ -4,8 +4,8 @@ import re
 from typing import List
 
 from mmreid_instruct.registry import DATASETS
+from mmreid_instruct.utils.tasks import VI_DIRECTIONS
 from .benchmark_dataset import BenchmarkDataset
-from .sysu_mm01 import VI_DIRECTIONS
 from .utils import (camera_index, check_option, parse_name, person_images,
                     read_id_file, read_image_list, require_dir, resolve_root)
 

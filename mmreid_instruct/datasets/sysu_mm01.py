@@ -2,15 +2,13 @@ import os.path as osp
 from typing import List
 
 from mmreid_instruct.registry import DATASETS
+from mmreid_instruct.utils.tasks import VI_DIRECTIONS
 from .benchmark_dataset import BenchmarkDataset
 from .utils import check_option, person_images, read_id_file, resolve_root
 
 #: SYSU-MM01 cameras (1-based, as in the folder names) per modality.
 SYSU_RGB_CAMERAS = {'all': (1, 2, 4, 5), 'indoor': (1, 2)}
 SYSU_IR_CAMERAS = (3, 6)
-
-#: Which modality is the query, per search direction.
-VI_DIRECTIONS = ('ir2vis', 'vis2ir')
 
 
 @DATASETS.register_module()

@@ -1,7 +1,8 @@
 from .setup_env import register_all_modules
-from .tasks import MODALITIES, TASK_ALIASES, TASKS, normalize_task
+from .tasks import (MODALITIES, TASK_ALIASES, TASKS, VI_DIRECTIONS,
+                    normalize_task)
 
 __all__ = [
     'register_all_modules', 'TASKS', 'TASK_ALIASES', 'MODALITIES',
-    'normalize_task'
+    'normalize_task', 'VI_DIRECTIONS'
 ]

@@ -18,6 +18,11 @@ TASK_ALIASES = {
 #: Modalities of an image.
 MODALITIES = ('rgb', 'ir')
 
+#: Visible-infrared search directions: the query modality and the gallery
+#: modality of each. ``'ir2vis'`` queries with infrared images against
+#: visible ones; ``'vis2ir'`` swaps them.
+VI_DIRECTIONS = {'ir2vis': ('ir', 'rgb'), 'vis2ir': ('rgb', 'ir')}
+
 
 def normalize_task(name):
     """Return the canonical key of a task name.

@@ -6,14 +6,13 @@ import numpy as np
 from mmengine.logging import print_log
 
 from mmreid_instruct.registry import METRICS
+from mmreid_instruct.utils.tasks import VI_DIRECTIONS
 from ..functional.rank import evaluate_rank_from_features
 from ..functional.rank_list import rank_list_from_features
 from ..functional.single_shot import sample_single_shot
 from .reid_metric import (ReIDMetric, dump_rank_lists, percent_results,
                           stack_part)
 
-#: Search directions: query modality -> gallery modality.
-VI_DIRECTIONS = {'ir2vis': ('ir', 'rgb'), 'vis2ir': ('rgb', 'ir')}
 
 #: SYSU-MM01: queries of camera 3 skip gallery camera 2 (0-based ids, as
 #: the loader stores them: camera N is N - 1).
