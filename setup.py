@@ -1,5 +1,4 @@
 import os.path as osp
-
 from setuptools import find_packages, setup
 
 
@@ -31,9 +30,12 @@ setup(
     license='Apache License 2.0',
     install_requires=parse_requirements('requirements/runtime.txt'),
     extras_require={
-        'tests': parse_requirements('requirements/tests.txt'),
-        'optional': parse_requirements('requirements/optional.txt'),
-        'all': parse_requirements('requirements/tests.txt') +
+        'tests':
+        parse_requirements('requirements/tests.txt'),
+        'optional':
+        parse_requirements('requirements/optional.txt'),
+        'all':
+        parse_requirements('requirements/tests.txt') +
         parse_requirements('requirements/optional.txt'),
     },
     zip_safe=False)

@@ -20,20 +20,19 @@ from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
 from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
 from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
 from mmengine.registry import TASK_UTILS as MMENGINE_TASK_UTILS
-from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
-from mmengine.registry import WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
+from mmengine.registry import \
+    WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
 from mmengine.registry import Registry
 from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
 from mmpretrain.registry import TRANSFORMS as MMPRETRAIN_TRANSFORMS
 
 __all__ = [
-    'RUNNERS', 'LOOPS', 'HOOKS', 'LOG_PROCESSORS', 'DATASETS',
-    'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS', 'MODEL_WRAPPERS',
-    'WEIGHT_INITIALIZERS', 'OPTIMIZERS', 'OPTIM_WRAPPERS',
-    'PARAM_SCHEDULERS', 'METRICS', 'EVALUATOR', 'TASK_UTILS', 'VISUALIZERS',
-    'VISBACKENDS'
+    'RUNNERS', 'LOOPS', 'HOOKS', 'LOG_PROCESSORS', 'DATASETS', 'DATA_SAMPLERS',
+    'TRANSFORMS', 'MODELS', 'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS',
+    'OPTIMIZERS', 'OPTIM_WRAPPERS', 'PARAM_SCHEDULERS', 'METRICS', 'EVALUATOR',
+    'TASK_UTILS', 'VISUALIZERS', 'VISBACKENDS'
 ]
 
 _SCOPE = 'mmreid_instruct'
@@ -68,8 +67,7 @@ MODEL_WRAPPERS = _child('model_wrapper', MMENGINE_MODEL_WRAPPERS,
 WEIGHT_INITIALIZERS = _child('weight initializer',
                              MMENGINE_WEIGHT_INITIALIZERS,
                              'mmreid_instruct.models')
-OPTIMIZERS = _child('optimizer', MMENGINE_OPTIMIZERS,
-                    'mmreid_instruct.engine')
+OPTIMIZERS = _child('optimizer', MMENGINE_OPTIMIZERS, 'mmreid_instruct.engine')
 OPTIM_WRAPPERS = _child('optim_wrapper', MMENGINE_OPTIM_WRAPPERS,
                         'mmreid_instruct.engine')
 PARAM_SCHEDULERS = _child('parameter scheduler', MMENGINE_PARAM_SCHEDULERS,
@@ -81,7 +79,6 @@ EVALUATOR = _child('evaluator', MMENGINE_EVALUATOR,
                    'mmreid_instruct.evaluation')
 
 # Miscellaneous.
-TASK_UTILS = _child('task util', MMENGINE_TASK_UTILS,
-                    'mmreid_instruct.models')
+TASK_UTILS = _child('task util', MMENGINE_TASK_UTILS, 'mmreid_instruct.models')
 VISUALIZERS = _child('visualizer', MMENGINE_VISUALIZERS)
 VISBACKENDS = _child('vis_backend', MMENGINE_VISBACKENDS)

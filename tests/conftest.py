@@ -28,7 +28,10 @@ def small_baseline_cfg():
     return build_small_baseline_cfg
 
 
-def build_small_baseline_cfg(data_root, work_dir, max_iters=4, num_workers=0,
+def build_small_baseline_cfg(data_root,
+                             work_dir,
+                             max_iters=4,
+                             num_workers=0,
                              checkpoint_interval=2):
     """The baseline config shrunk for tests: a 2-layer ViT, no validation,
     checkpoints every ``checkpoint_interval`` iterations."""
@@ -74,14 +77,21 @@ def run_two_ranks(tmp_path):
 
     def run(worker):
         port = _free_port()
-        env = dict(os.environ, PYTHONPATH=REPO_ROOT + os.pathsep +
-                   os.environ.get('PYTHONPATH', ''), OMP_NUM_THREADS='1')
+        env = dict(
+            os.environ,
+            PYTHONPATH=REPO_ROOT + os.pathsep +
+            os.environ.get('PYTHONPATH', ''),
+            OMP_NUM_THREADS='1')
         outs = [str(tmp_path / f'rank{r}.json') for r in range(2)]
         procs = [
-            subprocess.Popen([sys.executable, worker, str(r), '2',
-                              str(port), outs[r]], env=env, cwd=str(tmp_path),
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            for r in range(2)
+            subprocess.Popen(
+                [sys.executable, worker,
+                 str(r), '2',
+                 str(port), outs[r]],
+                env=env,
+                cwd=str(tmp_path),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT) for r in range(2)
         ]
         logs = [p.communicate(timeout=120)[0].decode() for p in procs]
         for p, log in zip(procs, logs):

@@ -19,7 +19,8 @@ def test_custom_loss_from_custom_imports(tmp_path, monkeypatch):
     package = tmp_path / 'my_project'
     package.mkdir()
     (package / '__init__.py').write_text('')
-    (package / 'my_loss.py').write_text(textwrap.dedent('''
+    (package / 'my_loss.py').write_text(
+        textwrap.dedent('''
         import torch.nn as nn
         from mmreid_instruct.registry import MODELS
 
@@ -29,7 +30,8 @@ def test_custom_loss_from_custom_imports(tmp_path, monkeypatch):
                 return features.sum() * 0 + 7.0
         '''))
     config = tmp_path / 'my_config.py'
-    config.write_text(textwrap.dedent(f'''
+    config.write_text(
+        textwrap.dedent(f'''
         _base_ = {BASELINE!r}
         custom_imports = dict(imports=['my_project.my_loss'],
                               allow_failed_imports=False)

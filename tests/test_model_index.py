@@ -27,12 +27,13 @@ MODELS = list(models())
 
 def test_index_lists_every_metafile():
     listed = set(load_yaml('model-index.yml')['Import'])
-    assert listed == {'configs/baseline/metafile.yml',
-                      'configs/irm/metafile.yml'}
+    assert listed == {
+        'configs/baseline/metafile.yml', 'configs/irm/metafile.yml'
+    }
 
 
-@pytest.mark.parametrize('metafile,model,readme', MODELS,
-                         ids=[m['Name'] for _, m, _ in MODELS])
+@pytest.mark.parametrize(
+    'metafile,model,readme', MODELS, ids=[m['Name'] for _, m, _ in MODELS])
 def test_model_config_and_numbers(metafile, model, readme):
     config = model['Config']
     assert osp.splitext(osp.basename(config))[0] == model['Name']

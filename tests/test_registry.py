@@ -27,13 +27,20 @@ def test_own_modules_are_registered():
     assert METRICS.get('ReIDMetric') is not None
 
 
-@pytest.mark.parametrize('type_name', [
-    'mmpretrain.VisionTransformer', 'VisionTransformer'])
+@pytest.mark.parametrize('type_name',
+                         ['mmpretrain.VisionTransformer', 'VisionTransformer'])
 def test_mmpretrain_backbone_builds_through_our_registry(type_name):
     vit = MODELS.build(
-        dict(type=type_name, arch=dict(embed_dims=32, num_layers=1,
-                                       num_heads=2, feedforward_channels=64),
-             img_size=(32, 16), patch_size=8, out_type='cls_token'))
+        dict(
+            type=type_name,
+            arch=dict(
+                embed_dims=32,
+                num_layers=1,
+                num_heads=2,
+                feedforward_channels=64),
+            img_size=(32, 16),
+            patch_size=8,
+            out_type='cls_token'))
     out = vit(torch.randn(2, 3, 32, 16))
     assert out[-1].shape == (2, 32)
 

@@ -59,8 +59,8 @@ def merge_args(cfg, args):
 
 def main():
     args = parse_args()
-    if args.out is not None and not args.out.endswith(
-            ('.json', '.yaml', '.yml', '.pkl', '.pickle')):
+    out_suffixes = ('.json', '.yaml', '.yml', '.pkl', '.pickle')
+    if args.out is not None and not args.out.endswith(out_suffixes):
         raise ValueError(f'--out {args.out}: the file name must end with '
                          '.json, .yaml, .yml, .pkl or .pickle.')
     register_all_modules()

@@ -1,7 +1,8 @@
 # Runtime shared by every config of the library.
 default_scope = 'mmreid_instruct'
 
-# Atomic checkpoints, safe loading and exact resume (see docs/en/train_test.md).
+# Atomic checkpoints, safe loading and exact resume
+# (see docs/en/user_guides/train_test.md).
 runner_type = 'ReIDRunner'
 
 default_hooks = dict(

@@ -23,9 +23,8 @@ from .transforms import *  # noqa: F401,F403
 from .vc_clothes import VCClothes
 
 __all__ = [
-    'RECORD_KEYS', 'SUBSETS', 'BaseReIDDataset', 'check_record',
-    'make_record', 'relabel_pids', 'OmniReIDList', 'SynthOmniReID',
-    'ReIDConcatDataset',
+    'RECORD_KEYS', 'SUBSETS', 'BaseReIDDataset', 'check_record', 'make_record',
+    'relabel_pids', 'OmniReIDList', 'SynthOmniReID', 'ReIDConcatDataset',
     'BenchmarkDataset', 'FolderReIDDataset', 'T2IJsonDataset', 'Market1501',
     'DukeMTMCReID', 'MSMT17', 'CUHK03', 'PRCC', 'LTCC', 'VCClothes', 'LLCM',
     'SYSUMM01', 'CUHKPEDES', 'ICFGPEDES', 'RSTPReid', 'check_data_exists',

@@ -10,16 +10,23 @@ from mmreid_instruct.utils.tasks import MODALITIES, normalize_task
 
 #: The keys of one record, the same for every dataset (see DESIGN.md).
 RECORD_KEYS = ('img_path', 'pid', 'camid', 'clothes_id', 'modality', 'task',
-               'instruction', 'instruction_img_path', 'subset',
-               'dataset_name')
+               'instruction', 'instruction_img_path', 'subset', 'dataset_name')
 
 #: The subsets a ReID dataset can be split into.
 SUBSETS = ('train', 'query', 'gallery')
 
 
-def make_record(*, img_path, pid, camid, clothes_id=-1, modality='rgb',
-                task='trad', instruction=None, instruction_img_path=None,
-                subset, dataset_name):
+def make_record(*,
+                img_path,
+                pid,
+                camid,
+                clothes_id=-1,
+                modality='rgb',
+                task='trad',
+                instruction=None,
+                instruction_img_path=None,
+                subset,
+                dataset_name):
     """Build one data record with exactly the keys of :data:`RECORD_KEYS`.
 
     Args:
@@ -40,10 +47,15 @@ def make_record(*, img_path, pid, camid, clothes_id=-1, modality='rgb',
         dict: The record.
     """
     return dict(
-        img_path=img_path, pid=int(pid), camid=int(camid),
-        clothes_id=int(clothes_id), modality=modality,
-        task=normalize_task(task), instruction=instruction,
-        instruction_img_path=instruction_img_path, subset=subset,
+        img_path=img_path,
+        pid=int(pid),
+        camid=int(camid),
+        clothes_id=int(clothes_id),
+        modality=modality,
+        task=normalize_task(task),
+        instruction=instruction,
+        instruction_img_path=instruction_img_path,
+        subset=subset,
         dataset_name=dataset_name)
 
 
@@ -57,8 +69,11 @@ def relabel_pids(records: List[dict]) -> List[dict]:
     Returns:
         list[dict]: The same records.
     """
-    mapping = {pid: i for i, pid in enumerate(sorted({r['pid']
-                                                      for r in records}))}
+    mapping = {
+        pid: i
+        for i, pid in enumerate(sorted({r['pid']
+                                        for r in records}))
+    }
     for record in records:
         record['pid'] = mapping[record['pid']]
     return records
@@ -138,7 +153,9 @@ class BaseReIDDataset(BaseDataset):
         if test_mode is None:
             test_mode = subset != 'train'
         super().__init__(
-            data_root=data_root, pipeline=pipeline, test_mode=test_mode,
+            data_root=data_root,
+            pipeline=pipeline,
+            test_mode=test_mode,
             **kwargs)
 
     @property

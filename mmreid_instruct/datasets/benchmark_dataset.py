@@ -44,7 +44,8 @@ class BenchmarkDataset(BaseReIDDataset):
         # Only a benchmark read with a fixed instruction may be read with
         # another fixed instruction; captions cannot be made up.
         if self.task != self.DEFAULT_TASK and not {
-                self.task, self.DEFAULT_TASK} <= set(DEFAULT_INSTRUCTIONS):
+                self.task, self.DEFAULT_TASK
+        } <= set(DEFAULT_INSTRUCTIONS):
             raise ValueError(
                 f'{type(self).__name__}: task must be {self.DEFAULT_TASK!r}'
                 f' or, for an image benchmark, another task with a fixed '
@@ -62,8 +63,12 @@ class BenchmarkDataset(BaseReIDDataset):
                 f'found under {self.data_root}; is the download complete?')
         return super().filter_data()
 
-    def new_record(self, img_path: Optional[str], pid: int, camid: int,
-                   clothes_id: int = -1, modality: str = 'rgb',
+    def new_record(self,
+                   img_path: Optional[str],
+                   pid: int,
+                   camid: int,
+                   clothes_id: int = -1,
+                   modality: str = 'rgb',
                    **overrides) -> dict:
         """Make a record of this dataset's subset, task and name.
 
@@ -81,6 +86,12 @@ class BenchmarkDataset(BaseReIDDataset):
         fields = dict(instruction=self.instruction_text)
         fields.update(overrides)
         return make_record(
-            img_path=img_path, pid=pid, camid=camid, clothes_id=clothes_id,
-            modality=modality, task=self.task, subset=self.subset,
-            dataset_name=self.dataset_name, **fields)
+            img_path=img_path,
+            pid=pid,
+            camid=camid,
+            clothes_id=clothes_id,
+            modality=modality,
+            task=self.task,
+            subset=self.subset,
+            dataset_name=self.dataset_name,
+            **fields)

@@ -15,8 +15,8 @@ CUHK03_VARIANTS = ('labeled', 'detected')
 CUHK03_SOURCES = ('auto', 'folders', 'mat')
 
 #: Keys of the new-protocol split file holding each subset's indices.
-CUHK03_SPLIT_KEYS = dict(train='train_idx', query='query_idx',
-                         gallery='gallery_idx')
+CUHK03_SPLIT_KEYS = dict(
+    train='train_idx', query='query_idx', gallery='gallery_idx')
 
 #: Name of an image extracted from ``cuhk-03.mat``: camera pair, pid within
 #: the pair, view (1 or 2) and index (1-10), e.g. ``1_001_1_01.png``.
@@ -75,8 +75,9 @@ def extract_cuhk03_images(mat_file: str, variant: str, out_dir: str) -> int:
                         continue
                     view = 1 if index <= 5 else 2
                     name = f'{pair}_{person:03d}_{view}_{index:02d}.png'
-                    cv2.imwrite(osp.join(tmp_dir, name),
-                                np.ascontiguousarray(img[..., ::-1]))
+                    cv2.imwrite(
+                        osp.join(tmp_dir, name),
+                        np.ascontiguousarray(img[..., ::-1]))
                     count += 1
     os.replace(tmp_dir, out_dir)
     return count
@@ -123,8 +124,12 @@ class CUHK03(FolderReIDDataset):
     NAME_PATTERN = re.compile(r'(\d+)_c(\d+)_\d+\.\w+')
     NAME_EXAMPLE = '0001_c1_1.png'
 
-    def __init__(self, data_root: str = '', subset: str = 'train',
-                 variant: str = 'labeled', source: str = 'auto', **kwargs):
+    def __init__(self,
+                 data_root: str = '',
+                 subset: str = 'train',
+                 variant: str = 'labeled',
+                 source: str = 'auto',
+                 **kwargs):
         check_option('CUHK03', 'variant', variant, CUHK03_VARIANTS)
         check_option('CUHK03', 'source', source, CUHK03_SOURCES)
         self.variant = variant
@@ -163,15 +168,16 @@ class CUHK03(FolderReIDDataset):
         root = resolve_root(self.data_root, self.RAW_NAMES,
                             osp.join('cuhk03_release', 'cuhk-03.mat'))
         split_file = first_existing(
-            root, [f'cuhk03_new_protocol_config_{self.variant}.mat',
-                    f'cuhk03_release/cuhk03_new_protocol_config_'
-                    f'{self.variant}.mat'],
-            f'the CUHK03 new-protocol split of the {self.variant} images')
+            root, [
+                f'cuhk03_new_protocol_config_{self.variant}.mat',
+                f'cuhk03_release/cuhk03_new_protocol_config_'
+                f'{self.variant}.mat'
+            ], f'the CUHK03 new-protocol split of the {self.variant} images')
         img_dir = osp.join(root, f'images_{self.variant}')
         if not osp.isdir(img_dir):
             extract_cuhk03_images(
-                osp.join(root, 'cuhk03_release', 'cuhk-03.mat'),
-                self.variant, img_dir)
+                osp.join(root, 'cuhk03_release', 'cuhk-03.mat'), self.variant,
+                img_dir)
         try:
             split = loadmat(split_file)
         except (ValueError, NotImplementedError, OSError) as e:
@@ -198,9 +204,10 @@ class CUHK03(FolderReIDDataset):
                 raise FileNotFoundError(
                     f'{where}: image {path} does not exist; delete {img_dir}'
                     f' to extract the images again.')
-            _, _, view, _ = parse_name(CUHK03_MAT_NAME, path,
-                                       '1_001_1_01.png')
-            records.append(self.new_record(
-                img_path=path, pid=int(labels[index - 1]),
-                camid=camera_index(view, path)))
+            _, _, view, _ = parse_name(CUHK03_MAT_NAME, path, '1_001_1_01.png')
+            records.append(
+                self.new_record(
+                    img_path=path,
+                    pid=int(labels[index - 1]),
+                    camid=camera_index(view, path)))
         return sorted(records, key=lambda r: r['img_path'])

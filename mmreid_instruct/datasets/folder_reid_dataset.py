@@ -40,8 +40,8 @@ class FolderReIDDataset(BenchmarkDataset):
     #: Names of the folder the archive unpacks to.
     ARCHIVE_NAMES = ()
     #: Folder of each subset, relative to the archive folder.
-    SUBSET_DIRS = dict(train='bounding_box_train', query='query',
-                       gallery='bounding_box_test')
+    SUBSET_DIRS = dict(
+        train='bounding_box_train', query='query', gallery='bounding_box_test')
     #: Pattern of an image name; groups are read by :meth:`parse_labels`.
     NAME_PATTERN = re.compile(r'(-1|\d+)_c(\d+)(?:[s_].*)?\.\w+')
     #: An example of a valid name, for error messages.
@@ -57,8 +57,8 @@ class FolderReIDDataset(BenchmarkDataset):
     def subset_folder(self) -> str:
         """Return the folder of the images of this subset."""
         folder = osp.join(self.archive_root(), self.SUBSET_DIRS[self.subset])
-        return require_dir(
-            folder, f'the {self.subset} images of {self.dataset_name}')
+        return require_dir(folder,
+                           f'the {self.subset} images of {self.dataset_name}')
 
     def parse_labels(self, path: str) -> Dict[str, int]:
         """Read the labels of one image from its name.

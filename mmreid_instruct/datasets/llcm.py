@@ -45,8 +45,11 @@ class LLCM(BenchmarkDataset):
     NAME_EXAMPLE = '0001_c01_s185535_f7010_nir.jpg'
     CAMERA_DIR = re.compile(r'cam(\d+)')
 
-    def __init__(self, data_root: str = '', subset: str = 'train',
-                 direction: str = 'ir2vis', **kwargs):
+    def __init__(self,
+                 data_root: str = '',
+                 subset: str = 'train',
+                 direction: str = 'ir2vis',
+                 **kwargs):
         check_option('LLCM', 'direction', direction, VI_DIRECTIONS)
         self.direction = direction
         super().__init__(data_root=data_root, subset=subset, **kwargs)
@@ -61,8 +64,8 @@ class LLCM(BenchmarkDataset):
         if self.subset == 'train':
             records = []
             for name in ('train_vis.txt', 'train_nir.txt'):
-                records.extend(self._read_list(osp.join(root, 'idx', name),
-                                               root))
+                records.extend(
+                    self._read_list(osp.join(root, 'idx', name), root))
         else:
             query_is_ir = self.direction == 'ir2vis'
             use_ir = (self.subset == 'query') == query_is_ir
@@ -74,15 +77,19 @@ class LLCM(BenchmarkDataset):
         for path, _ in read_image_list(list_file, root):
             pid, camera, modality = parse_name(self.NAME_PATTERN, path,
                                                self.NAME_EXAMPLE)
-            records.append(self.new_record(
-                img_path=path, pid=int(pid), camid=camera_index(camera, path),
-                modality=LLCM_MODALITIES[modality]))
+            records.append(
+                self.new_record(
+                    img_path=path,
+                    pid=int(pid),
+                    camid=camera_index(camera, path),
+                    modality=LLCM_MODALITIES[modality]))
         return records
 
     def _load_test(self, root: str, modality: str) -> List[dict]:
         pids = read_id_file(osp.join(root, 'idx', 'test_id.txt'))
-        folder = require_dir(osp.join(root, f'test_{modality}'),
-                             'one folder per camera (cam1, cam2, ...)')
+        folder = require_dir(
+            osp.join(root, f'test_{modality}'),
+            'one folder per camera (cam1, cam2, ...)')
         records = []
         for cam_dir in sorted(os.listdir(folder)):
             match = self.CAMERA_DIR.fullmatch(cam_dir)
@@ -90,7 +97,10 @@ class LLCM(BenchmarkDataset):
                 continue
             camid = camera_index(match.group(1), osp.join(folder, cam_dir))
             for pid, path in person_images(osp.join(folder, cam_dir), pids):
-                records.append(self.new_record(
-                    img_path=path, pid=pid, camid=camid,
-                    modality=LLCM_MODALITIES[modality]))
+                records.append(
+                    self.new_record(
+                        img_path=path,
+                        pid=pid,
+                        camid=camid,
+                        modality=LLCM_MODALITIES[modality]))
         return records

@@ -40,5 +40,7 @@ class LTCC(FolderReIDDataset):
         pid, clothes, camera = parse_name(self.NAME_PATTERN, path,
                                           self.NAME_EXAMPLE)
         pid = int(pid)
-        return dict(pid=pid, camid=camera_index(camera, path),
-                    clothes_id=outfit_id(pid, int(clothes), path))
+        return dict(
+            pid=pid,
+            camid=camera_index(camera, path),
+            clothes_id=outfit_id(pid, int(clothes), path))

@@ -43,8 +43,9 @@ def _describe(dataset_cfg, cls) -> str:
     return f'{name} ({details})' if details else name
 
 
-def find_missing_data(
-        cfg, dataloaders: Sequence[str] = DATALOADERS) -> List[MissingPath]:
+def find_missing_data(cfg,
+                      dataloaders: Sequence[str] = DATALOADERS
+                      ) -> List[MissingPath]:
     """The data paths that the dataloaders of a config need but that do not
     exist: each dataset's ``data_root`` and its files (``list_file``,
     ``caption_file``, ``ann_file``, relative to ``data_root`` unless
@@ -82,9 +83,10 @@ def find_missing_data(
             for path in _needed_paths(dataset_cfg):
                 if path not in seen and not osp.exists(path):
                     seen.add(path)
-                    missing.append(MissingPath(
-                        path, f'{key}: {_describe(dataset_cfg, cls)}',
-                        hint))
+                    missing.append(
+                        MissingPath(path,
+                                    f'{key}: {_describe(dataset_cfg, cls)}',
+                                    hint))
     return missing
 
 
@@ -96,13 +98,13 @@ def _needed_paths(dataset_cfg) -> List[str]:
     for key in FILE_KEYS:
         value = dataset_cfg.get(key)
         if isinstance(value, str) and value:
-            paths.append(value if osp.isabs(value) or not root else
-                         osp.join(root, value))
+            paths.append(
+                value if osp.isabs(value) or not root else osp.
+                join(root, value))
     return paths
 
 
-def check_data_exists(cfg,
-                      dataloaders: Sequence[str] = DATALOADERS) -> None:
+def check_data_exists(cfg, dataloaders: Sequence[str] = DATALOADERS) -> None:
     """Raise a ``FileNotFoundError`` listing every missing data path of a
     config and saying where to get the data (see
     :func:`find_missing_data`); do nothing when all exist.
@@ -115,8 +117,10 @@ def check_data_exists(cfg,
     missing = find_missing_data(cfg, dataloaders)
     if not missing:
         return
-    lines = [f'The data this config reads are missing ({len(missing)} '
-             'paths):']
+    lines = [
+        f'The data this config reads are missing ({len(missing)} '
+        'paths):'
+    ]
     lines += [f'  {m.path}    <- {m.where}' for m in missing]
     if any(not osp.isabs(m.path) for m in missing):
         lines.append('(relative paths are taken from the current directory, '

@@ -51,8 +51,12 @@ class MSMT17(BenchmarkDataset):
     NAME_PATTERN = re.compile(r'\d+_\d+_(\d+)_.*\.\w+')
     NAME_EXAMPLE = '0000_000_01_0303morning_0015_0.jpg'
 
-    def __init__(self, data_root: str = '', subset: str = 'train',
-                 version: str = 'v1', use_val: bool = True, **kwargs):
+    def __init__(self,
+                 data_root: str = '',
+                 subset: str = 'train',
+                 version: str = 'v1',
+                 use_val: bool = True,
+                 **kwargs):
         check_option('MSMT17', 'version', version, MSMT17_DIRS)
         self.version = version
         self.use_val = use_val
@@ -67,10 +71,10 @@ class MSMT17(BenchmarkDataset):
         names = ('MSMT17_V1', 'MSMT17') if self.version == 'v1' else \
             ('MSMT17_V2', 'MSMT17')
         root = resolve_root(self.data_root, names, 'list_train.txt')
-        folder = MSMT17_DIRS[self.version][
-            'train' if self.subset == 'train' else 'test']
-        folder = require_dir(osp.join(root, folder),
-                             f'the {self.subset} images of MSMT17')
+        folder = MSMT17_DIRS[self.version]['train' if self.subset ==
+                                           'train' else 'test']
+        folder = require_dir(
+            osp.join(root, folder), f'the {self.subset} images of MSMT17')
         lists = MSMT17_LISTS[self.subset]
         if self.subset == 'train' and not self.use_val:
             lists = lists[:1]
@@ -83,6 +87,8 @@ class MSMT17(BenchmarkDataset):
         records = []
         for path, label in read_image_list(list_file, folder):
             camera, = parse_name(self.NAME_PATTERN, path, self.NAME_EXAMPLE)
-            records.append(self.new_record(
-                img_path=path, pid=label, camid=camera_index(camera, path)))
+            records.append(
+                self.new_record(
+                    img_path=path, pid=label, camid=camera_index(camera,
+                                                                 path)))
         return records

@@ -100,8 +100,8 @@ class OmniReIDList(BaseReIDDataset):
         self.task = normalize_task(task)
         self.list_file = join_root(data_root, list_file)
         if caption_file is None:  # next to the list file, already rooted
-            self.caption_file = osp.join(osp.dirname(self.list_file),
-                                         'captions.json')
+            self.caption_file = osp.join(
+                osp.dirname(self.list_file), 'captions.json')
         else:
             self.caption_file = join_root(data_root, caption_file)
         self.instruction_text = fixed_instruction(self.task, instruction_text)
@@ -124,8 +124,8 @@ class OmniReIDList(BaseReIDDataset):
         Returns:
             list[dict]: One record per kept row, in file order.
         """
-        captions = (self._load_captions()
-                    if self.task in ('li', 't2i') else None)
+        captions = (
+            self._load_captions() if self.task in ('li', 't2i') else None)
         records = []
         for lineno, line in read_lines(self.list_file):
             where = f'{self.list_file}:{lineno}'
@@ -170,8 +170,8 @@ class OmniReIDList(BaseReIDDataset):
             if self.subset == 'query' and is_image_row or \
                     self.subset == 'gallery' and not is_image_row:
                 return None
-            instruction = (None if is_image_row else
-                           self._caption(captions, ref, where))
+            instruction = (None if is_image_row else self._caption(
+                captions, ref, where))
             if self.subset == 'query':
                 img = None
 
@@ -186,16 +186,21 @@ class OmniReIDList(BaseReIDDataset):
                 img is not None and infer_modality(img) == 'ir':
             modality = 'ir'
         return make_record(
-            img_path=img_path, pid=pid, camid=camid, clothes_id=clothes_id,
-            modality=modality, task=self.task, instruction=instruction,
-            instruction_img_path=instruction_img, subset=self.subset,
+            img_path=img_path,
+            pid=pid,
+            camid=camid,
+            clothes_id=clothes_id,
+            modality=modality,
+            task=self.task,
+            instruction=instruction,
+            instruction_img_path=instruction_img,
+            subset=self.subset,
             dataset_name=self.dataset_name)
 
-    def _caption(self, captions: Dict[str, str], key: str,
-                 where: str) -> str:
+    def _caption(self, captions: Dict[str, str], key: str, where: str) -> str:
         if key not in captions:
             raise ValueError(f'{where}: caption key {key!r} is not in '
-                           f'{self.caption_file}.')
+                             f'{self.caption_file}.')
         caption = captions[key]
         if not isinstance(caption, str) or not caption.strip():
             raise ValueError(f'{where}: caption {key!r} in '

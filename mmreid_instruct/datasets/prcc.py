@@ -48,8 +48,11 @@ class PRCC(BenchmarkDataset):
     TRAIN_PATTERN = re.compile(r'([ABC])_cropped_rgb\d+\.\w+')
     TRAIN_EXAMPLE = 'A_cropped_rgb001.jpg'
 
-    def __init__(self, data_root: str = '', subset: str = 'train',
-                 clothes: str = 'cross', **kwargs):
+    def __init__(self,
+                 data_root: str = '',
+                 subset: str = 'train',
+                 clothes: str = 'cross',
+                 **kwargs):
         check_option('PRCC', 'clothes', clothes, PRCC_QUERY_CAMERAS)
         self.clothes = clothes
         super().__init__(data_root=data_root, subset=subset, **kwargs)
@@ -84,7 +87,10 @@ class PRCC(BenchmarkDataset):
             for path in list_images(person):
                 cam = camera or parse_name(self.TRAIN_PATTERN, path,
                                            self.TRAIN_EXAMPLE)[0]
-                records.append(self.new_record(
-                    img_path=path, pid=pid, camid=PRCC_CAMERAS[cam],
-                    clothes_id=outfit_id(pid, int(cam == 'C'), path)))
+                records.append(
+                    self.new_record(
+                        img_path=path,
+                        pid=pid,
+                        camid=PRCC_CAMERAS[cam],
+                        clothes_id=outfit_id(pid, int(cam == 'C'), path)))
         return records

@@ -5,8 +5,7 @@ from mmengine.dataset import ConcatDataset
 from mmreid_instruct.registry import DATASETS
 
 
-def with_defaults(datasets: Sequence,
-                  defaults: Optional[dict]) -> list:
+def with_defaults(datasets: Sequence, defaults: Optional[dict]) -> list:
     """The dataset configs of ``datasets`` completed by ``defaults`` (see
     :class:`ReIDConcatDataset`); built datasets cannot take them.
 
@@ -61,8 +60,7 @@ class ReIDConcatDataset(ConcatDataset):
                  datasets: Sequence,
                  defaults: Optional[dict] = None,
                  **kwargs):
-        super().__init__(
-            datasets=with_defaults(datasets, defaults), **kwargs)
+        super().__init__(datasets=with_defaults(datasets, defaults), **kwargs)
 
     def __getitem__(self, idx: Union[int, Tuple[int, int]]) -> dict:
         if isinstance(idx, (tuple, list)):

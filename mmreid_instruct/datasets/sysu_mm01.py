@@ -42,9 +42,13 @@ class SYSUMM01(BenchmarkDataset):
     METAINFO = dict(dataset_name='sysu_mm01')
     DEFAULT_TASK = 'vi'
 
-    def __init__(self, data_root: str = '', subset: str = 'train',
-                 mode: str = 'all', direction: str = 'ir2vis',
-                 use_val: bool = True, **kwargs):
+    def __init__(self,
+                 data_root: str = '',
+                 subset: str = 'train',
+                 mode: str = 'all',
+                 direction: str = 'ir2vis',
+                 use_val: bool = True,
+                 **kwargs):
         check_option('SYSUMM01', 'mode', mode, SYSU_RGB_CAMERAS)
         check_option('SYSUMM01', 'direction', direction, VI_DIRECTIONS)
         self.mode = mode
@@ -67,8 +71,7 @@ class SYSUMM01(BenchmarkDataset):
         Returns:
             list[dict]: One record per image, in sorted path order.
         """
-        root = resolve_root(self.data_root, ('SYSU-MM01', 'SYSU_MM01'),
-                            'exp')
+        root = resolve_root(self.data_root, ('SYSU-MM01', 'SYSU_MM01'), 'exp')
         if self.subset == 'train':
             names = ('train_id.txt', 'val_id.txt') if self.use_val else \
                 ('train_id.txt', )
@@ -80,9 +83,11 @@ class SYSUMM01(BenchmarkDataset):
         records = []
         for cam in self._cameras():
             modality = 'ir' if cam in SYSU_IR_CAMERAS else 'rgb'
-            for pid, path in person_images(osp.join(root, f'cam{cam}'),
-                                           pids):
-                records.append(self.new_record(
-                    img_path=path, pid=pid, camid=cam - 1,
-                    modality=modality))
+            for pid, path in person_images(osp.join(root, f'cam{cam}'), pids):
+                records.append(
+                    self.new_record(
+                        img_path=path,
+                        pid=pid,
+                        camid=cam - 1,
+                        modality=modality))
         return sorted(records, key=lambda r: r['img_path'])

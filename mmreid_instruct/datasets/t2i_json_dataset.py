@@ -47,9 +47,12 @@ class T2IJsonDataset(BenchmarkDataset):
     #: Key of the image path in an annotation entry.
     PATH_KEY = 'file_path'
 
-    def __init__(self, data_root: str = '', subset: str = 'train',
+    def __init__(self,
+                 data_root: str = '',
+                 subset: str = 'train',
                  test_split: str = 'test',
-                 annotation_file: Optional[str] = None, **kwargs):
+                 annotation_file: Optional[str] = None,
+                 **kwargs):
         self.test_split = test_split
         self.annotation_file = annotation_file
         super().__init__(data_root=data_root, subset=subset, **kwargs)
@@ -60,8 +63,7 @@ class T2IJsonDataset(BenchmarkDataset):
         Returns:
             list[dict]: The records, see the class description.
         """
-        root = resolve_root(self.data_root, self.ARCHIVE_NAMES,
-                            self.IMAGE_DIR)
+        root = resolve_root(self.data_root, self.ARCHIVE_NAMES, self.IMAGE_DIR)
         names = (self.annotation_file, ) if self.annotation_file else \
             self.ANNOTATION_FILES
         ann_file = first_existing(root, names, 'the caption annotations')
@@ -71,19 +73,22 @@ class T2IJsonDataset(BenchmarkDataset):
         for where, path, pid, captions in entries:
             if self.subset == 'query':
                 records.extend(
-                    self.new_record(img_path=None, pid=pid, camid=camid,
-                                    instruction=c) for c in captions)
+                    self.new_record(
+                        img_path=None, pid=pid, camid=camid, instruction=c)
+                    for c in captions)
                 continue
             if not osp.isfile(path):
                 raise FileNotFoundError(
                     f'{where}: image {path} does not exist.')
             if self.subset == 'gallery':
-                records.append(self.new_record(
-                    img_path=path, pid=pid, camid=camid, instruction=None))
+                records.append(
+                    self.new_record(
+                        img_path=path, pid=pid, camid=camid, instruction=None))
             else:
                 records.extend(
-                    self.new_record(img_path=path, pid=pid, camid=camid,
-                                    instruction=c) for c in captions)
+                    self.new_record(
+                        img_path=path, pid=pid, camid=camid, instruction=c)
+                    for c in captions)
         return records
 
     def _read_entries(self, ann_file: str,
@@ -98,7 +103,8 @@ class T2IJsonDataset(BenchmarkDataset):
         for i, entry in enumerate(entries):
             where = f'{ann_file} entry {i}'
             if not isinstance(entry, dict) or not {
-                    'id', self.PATH_KEY, 'captions', 'split'} <= set(entry):
+                    'id', self.PATH_KEY, 'captions', 'split'
+            } <= set(entry):
                 raise ValueError(f'{where}: expected an object with keys '
                                  f'id, {self.PATH_KEY}, captions, split; '
                                  f'got {entry!r}.')

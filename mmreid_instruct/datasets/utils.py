@@ -191,8 +191,7 @@ def infer_modality(path: str) -> str:
     return 'rgb'
 
 
-def resolve_root(data_root: str, names: Sequence[str],
-                 marker: str) -> str:
+def resolve_root(data_root: str, names: Sequence[str], marker: str) -> str:
     """Find the folder an archive unpacked to.
 
     ``data_root`` may be that folder itself or its parent: the first of
@@ -218,8 +217,7 @@ def resolve_root(data_root: str, names: Sequence[str],
         f'archive unpacks to or to its parent.')
 
 
-def first_existing(folder: str, names: Sequence[str],
-                   what: str) -> str:
+def first_existing(folder: str, names: Sequence[str], what: str) -> str:
     """Return ``folder/<name>`` for the first of ``names`` that exists.
 
     Args:

@@ -41,8 +41,11 @@ class VCClothes(FolderReIDDataset):
     NAME_PATTERN = re.compile(r'(\d+)-(\d+)-(\d+)-(\d+)\.\w+')
     NAME_EXAMPLE = '0001-01-01-01.jpg'
 
-    def __init__(self, data_root: str = '', subset: str = 'train',
-                 mode: str = 'all', **kwargs):
+    def __init__(self,
+                 data_root: str = '',
+                 subset: str = 'train',
+                 mode: str = 'all',
+                 **kwargs):
         check_option('VCClothes', 'mode', mode, VC_CLOTHES_MODES)
         self.mode = mode
         super().__init__(data_root=data_root, subset=subset, **kwargs)
@@ -51,8 +54,10 @@ class VCClothes(FolderReIDDataset):
         pid, camera, clothes, _ = parse_name(self.NAME_PATTERN, path,
                                              self.NAME_EXAMPLE)
         pid = int(pid)
-        return dict(pid=pid, camid=camera_index(camera, path),
-                    clothes_id=outfit_id(pid, int(clothes), path))
+        return dict(
+            pid=pid,
+            camid=camera_index(camera, path),
+            clothes_id=outfit_id(pid, int(clothes), path))
 
     def keep(self, labels: Dict[str, int]) -> bool:
         return (self.subset == 'train'

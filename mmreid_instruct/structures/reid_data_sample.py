@@ -67,8 +67,7 @@ class ReIDDataSample(BaseDataElement):
         self.set_field(value, 'instruction', dtype=(str, type(None)))
         return self
 
-    def set_pred_feature(
-            self, value: torch.Tensor) -> 'ReIDDataSample':
+    def set_pred_feature(self, value: torch.Tensor) -> 'ReIDDataSample':
         """Set the retrieval feature predicted by a model."""
         self.set_field(value, 'pred_feature', dtype=torch.Tensor)
         return self

@@ -26,12 +26,12 @@ def register_all_modules(init_default_scope: bool = True) -> None:
         return
     current = DefaultScope.get_current_instance()
     if current is None:
-        DefaultScope.get_instance('mmreid_instruct',
-                                  scope_name='mmreid_instruct')
+        DefaultScope.get_instance(
+            'mmreid_instruct', scope_name='mmreid_instruct')
     elif current.scope_name != 'mmreid_instruct':
         warnings.warn(f'The current default scope "{current.scope_name}" is '
                       'not "mmreid_instruct"; register_all_modules creates '
                       'a new default scope named mmreid_instruct-<time>.')
         stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S%f')
-        DefaultScope.get_instance(f'mmreid_instruct-{stamp}',
-                                  scope_name='mmreid_instruct')
+        DefaultScope.get_instance(
+            f'mmreid_instruct-{stamp}', scope_name='mmreid_instruct')

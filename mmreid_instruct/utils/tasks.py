@@ -7,12 +7,21 @@ TASKS = ('trad', 'cc', 'ctcc', 'li', 'vi', 't2i')
 #: ``sc`` (traditional), ``cross`` (visible-infrared) and ``attr``
 #: (language-instructed).
 TASK_ALIASES = {
-    'trad': 'trad', 'sc': 'trad', 'traditional': 'trad',
-    'cc': 'cc', 'clothes_changing': 'cc',
-    'ctcc': 'ctcc', 'clothes_template': 'ctcc',
-    'li': 'li', 'attr': 'li', 'language': 'li',
-    'vi': 'vi', 'cross': 'vi', 'visible_infrared': 'vi',
-    't2i': 't2i', 'text_to_image': 't2i',
+    'trad': 'trad',
+    'sc': 'trad',
+    'traditional': 'trad',
+    'cc': 'cc',
+    'clothes_changing': 'cc',
+    'ctcc': 'ctcc',
+    'clothes_template': 'ctcc',
+    'li': 'li',
+    'attr': 'li',
+    'language': 'li',
+    'vi': 'vi',
+    'cross': 'vi',
+    'visible_infrared': 'vi',
+    't2i': 't2i',
+    'text_to_image': 't2i',
 }
 
 #: Modalities of an image.

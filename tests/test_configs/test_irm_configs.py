@@ -48,7 +48,9 @@ def test_configs_build_the_intended_model():
     assert irm.model.fusion.num_layers == 2
     assert not irm.model.instruction_blind and blind.model.instruction_blind
     assert set(irm.model.head.num_classes) == {
-        f'synth_omnireid/{t}' for t in TASKS if t != 't2i'}
+        f'synth_omnireid/{t}'
+        for t in TASKS if t != 't2i'
+    }
     train_tasks = [d.task for d in irm.train_dataloader.dataset.datasets]
     assert train_tasks == list(TASKS)
     test_sets = [(d.task, d.subset)
@@ -73,8 +75,10 @@ def test_train_a_few_iterations_then_test_six_tasks(path, synth_tiny_root,
     register_all_modules()
     runner = Runner.from_cfg(small_cfg(path, synth_tiny_root, tmp_path))
     sampler = runner.train_dataloader.sampler
-    drawn = {sampler.tasks[k]
-             for k in sampler.iteration_datasets(0, MAX_ITERS)}
+    drawn = {
+        sampler.tasks[k]
+        for k in sampler.iteration_datasets(0, MAX_ITERS)
+    }
     assert len(drawn) >= 3, drawn
     runner.train()
     assert runner.iter == MAX_ITERS
@@ -98,16 +102,17 @@ def test_paper_config_settings():
     assert cfg.model.text_encoder.max_length == 70
     assert cfg.model.fusion.num_layers == 2
     optimizer = cfg.optim_wrapper.optimizer
-    assert (optimizer.type, optimizer.lr, optimizer.weight_decay) == (
-        'AdamW', 4e-5, 5e-4)
+    assert (optimizer.type, optimizer.lr,
+            optimizer.weight_decay) == ('AdamW', 4e-5, 5e-4)
     warmup, cosine = cfg.param_scheduler
     assert warmup.end == cosine.begin == 1000
     assert cosine.end == cfg.train_cfg.max_iters == 24000
     sampler = cfg.train_dataloader.sampler
     assert (sampler.num_pids, sampler.num_instances) == (32, 4)
     assert cfg.train_dataloader.batch_size == 128
-    transforms = [t.type for t in
-                  cfg.train_dataloader.dataset.datasets[0].pipeline]
+    transforms = [
+        t.type for t in cfg.train_dataloader.dataset.datasets[0].pipeline
+    ]
     assert {'ColorJitter', 'RandomFlip', 'RandomCrop',
             'RandomErasing'} <= set(transforms)
     train_sets = {(d.dataset_name, d.task)
@@ -115,13 +120,16 @@ def test_paper_config_settings():
     assert {t for _, t in train_sets} == set(TASKS)
     # One classifier per training list, t2i excepted.
     assert set(cfg.model.head.num_classes) == {
-        f'{name}/{task}' for name, task in train_sets if task != 't2i'}
+        f'{name}/{task}'
+        for name, task in train_sets if task != 't2i'
+    }
     test_sets = {(d.dataset_name, d.task)
                  for d in cfg.test_dataloader.dataset.datasets}
     assert len(test_sets) == 10
     # Every test set is evaluated by exactly one metric.
-    owners = [name for metric in cfg.test_evaluator
-              for name in metric.dataset_names]
+    owners = [
+        name for metric in cfg.test_evaluator for name in metric.dataset_names
+    ]
     assert sorted(owners) == sorted({name for name, _ in test_sets})
 
 
@@ -144,8 +152,12 @@ def test_paper_config_without_data_stops_at_once(tmp_path):
     import subprocess
     import sys
     result = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools', 'train.py'), PAPER],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        [sys.executable,
+         osp.join(REPO, 'tools', 'train.py'), PAPER],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120)
     assert result.returncode == 1
     assert 'data/omnireid/market    <- train_dataloader' in result.stderr
     assert 'OmniReID datalist archive' in result.stderr

@@ -2,21 +2,18 @@
 runs its pipelines and builds its evaluators."""
 import os.path as osp
 
+import fake_trees as ft
 import pytest
 import torch
-import fake_trees as ft
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 import mmreid_instruct.datasets  # noqa: F401 (registers transforms)
 import mmreid_instruct.evaluation  # noqa: F401 (registers metrics)
-from mmreid_instruct.datasets import (  # noqa: F401
-    cuhk03, cuhk_pedes, dukemtmc_reid, icfg_pedes, llcm, ltcc, market1501,
-    msmt17, prcc, rstp_reid, sysu_mm01, vc_clothes)
 from mmreid_instruct.registry import DATASETS, METRICS
 
-CONFIG_DIR = osp.join(osp.dirname(__file__), '..', '..', 'configs', '_base_',
-                      'datasets')
+CONFIG_DIR = osp.join(
+    osp.dirname(__file__), '..', '..', 'configs', '_base_', 'datasets')
 
 CONFIGS = {
     'market1501': ft.make_market1501,
@@ -64,8 +61,8 @@ def check_config(cfg, root):
     assert [ds.subset for ds in dataset.datasets] == ['query', 'gallery']
     evaluators = cfg.test_evaluator
     missing = []
-    for metric in (evaluators if isinstance(evaluators, list) else
-                   [evaluators]):
+    for metric in (evaluators
+                   if isinstance(evaluators, list) else [evaluators]):
         if METRICS.get(metric['type']) is None:
             missing.append(metric['type'])
         else:
@@ -104,8 +101,8 @@ def test_protocol_keys(tmp_path, name):
                 samples.append(dict(sample, pred_feature=feat))
         evaluators = cfg.test_evaluator
         metrics = {}
-        for metric_cfg in (evaluators if isinstance(evaluators, list) else
-                           [evaluators]):
+        for metric_cfg in (evaluators
+                           if isinstance(evaluators, list) else [evaluators]):
             metric = METRICS.build(metric_cfg)
             metric.process({}, samples)
             metrics.update(metric.evaluate(len(samples)))

@@ -4,17 +4,16 @@ import importlib.util
 import json
 import os.path as osp
 
-import pytest
 import fake_trees as ft
+import pytest
 
 # Importing the loaders registers them.
-from mmreid_instruct.datasets import (  # noqa: F401
-    cuhk03, cuhk_pedes, dukemtmc_reid, icfg_pedes, llcm, ltcc, market1501,
-    msmt17, prcc, rstp_reid, sysu_mm01, vc_clothes)
+import mmreid_instruct.datasets  # noqa: F401
 from mmreid_instruct.datasets.omnireid_list import OmniReIDList
 
-TOOL = osp.join(osp.dirname(__file__), '..', '..', 'tools',
-                'dataset_converters', 'benchmark_to_omnireid.py')
+TOOL = osp.join(
+    osp.dirname(__file__), '..', '..', 'tools', 'dataset_converters',
+    'benchmark_to_omnireid.py')
 
 
 def load_tool():
@@ -47,23 +46,29 @@ CASES = [
 def test_round_trip(tmp_path, dataset_type, build, options, task):
     tool = load_tool()
     build(tmp_path)
-    summary = tool.convert(dataset_type, str(tmp_path), task=task,
-                           options=options)
+    summary = tool.convert(
+        dataset_type, str(tmp_path), task=task, options=options)
     assert len(summary['lists']) == 3
     ir_cameras = summary['ir_cameras']
     assert ir_cameras == ([2, 5] if dataset_type == 'SYSUMM01' else [])
     for subset in ('train', 'query', 'gallery'):
-        cfg = dict(type=dataset_type, data_root=str(tmp_path),
-                   subset=subset, **options)
+        cfg = dict(
+            type=dataset_type,
+            data_root=str(tmp_path),
+            subset=subset,
+            **options)
         if task:
             cfg['task'] = task
         expected = ft.records_of(tool.DATASETS.build(cfg))
         name = expected[0]['dataset_name']
-        got = ft.records_of(OmniReIDList(
-            data_root=str(tmp_path),
-            list_file=f'datalist/{subset}_{summary["task"]}.txt',
-            task=summary['task'], subset=subset, dataset_name=name,
-            ir_cameras=ir_cameras))
+        got = ft.records_of(
+            OmniReIDList(
+                data_root=str(tmp_path),
+                list_file=f'datalist/{subset}_{summary["task"]}.txt',
+                task=summary['task'],
+                subset=subset,
+                dataset_name=name,
+                ir_cameras=ir_cameras))
         if summary['task'] == 'cc':
             # The image is written as its own clothes reference.
             for record in got:
@@ -86,8 +91,9 @@ def test_captions_merge_and_conflict(tmp_path):
     with open(osp.join(out, 'query_t2i_rstp.txt')) as f:
         first = f.readline().split()
     assert first[0] == '-' and captions[first[1]].startswith('person 2')
-    ft.write_json(osp.join(out, 'captions.json'),
-                  {k: 'changed' for k in captions})
+    ft.write_json(
+        osp.join(out, 'captions.json'), {k: 'changed'
+                                         for k in captions})
     with pytest.raises(ValueError, match='another text'):
         tool.convert('RSTPReid', str(tmp_path), out_dir=out)
 
@@ -98,5 +104,4 @@ def test_rejects_bad_tasks_and_roots(tmp_path):
     with pytest.raises(ValueError, match='task must be'):
         tool.convert('Market1501', str(tmp_path), task='ctcc')
     with pytest.raises(ValueError, match='inside --root'):
-        tool.convert('Market1501', base,
-                     root=osp.join(base, 'query'))
+        tool.convert('Market1501', base, root=osp.join(base, 'query'))

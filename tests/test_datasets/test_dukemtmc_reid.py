@@ -7,8 +7,7 @@ from mmreid_instruct.datasets.dukemtmc_reid import DukeMTMCReID
 def test_subsets(tmp_path):
     make_dukemtmc_reid(tmp_path)
     train = records_of(DukeMTMCReID(str(tmp_path), subset='train'))
-    assert [(r['pid'], r['camid']) for r in train] == [(0, 1), (0, 4),
-                                                      (1, 7)]
+    assert [(r['pid'], r['camid']) for r in train] == [(0, 1), (0, 4), (1, 7)]
     query = records_of(DukeMTMCReID(str(tmp_path), subset='query'))
     assert [(r['pid'], r['camid']) for r in query] == [(19, 0)]
     gallery = records_of(DukeMTMCReID(str(tmp_path), subset='gallery'))

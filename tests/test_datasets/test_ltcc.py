@@ -17,10 +17,11 @@ def test_subsets_and_outfits(tmp_path):
     assert {r['instruction'] for r in train} == {DEFAULT_INSTRUCTIONS['cc']}
     query = records_of(LTCC(str(tmp_path), subset='query'))
     gallery = records_of(LTCC(str(tmp_path), subset='gallery'))
-    assert [(r['pid'], r['camid'], r['clothes_id']) for r in query] == [
-        (10, 11, 10003)]
-    assert [(r['pid'], r['camid'], r['clothes_id']) for r in gallery] == [
-        (10, 1, 10001), (10, 4, 10003), (20, 11, 20001)]
+    assert [(r['pid'], r['camid'], r['clothes_id'])
+            for r in query] == [(10, 11, 10003)]
+    assert [(r['pid'], r['camid'], r['clothes_id'])
+            for r in gallery] == [(10, 1, 10001), (10, 4, 10003),
+                                  (20, 11, 20001)]
 
 
 def test_bad_name(tmp_path):

@@ -50,10 +50,13 @@ def test_data_root_may_be_the_archive_folder(tmp_path):
 
 def test_task_override(tmp_path):
     make_market1501(tmp_path)
-    ds = Market1501(str(tmp_path), subset='query', task='cc',
-                    instruction_text='any outfit')
-    assert {(r['task'], r['instruction']) for r in records_of(ds)} == {
-        ('cc', 'any outfit')}
+    ds = Market1501(
+        str(tmp_path),
+        subset='query',
+        task='cc',
+        instruction_text='any outfit')
+    assert {(r['task'], r['instruction'])
+            for r in records_of(ds)} == {('cc', 'any outfit')}
     with pytest.raises(ValueError, match='task must be'):
         Market1501(str(tmp_path), subset='query', task='attr')
 
@@ -74,8 +77,8 @@ def test_errors(tmp_path):
 
 def test_registry_and_generic_folder_dataset(tmp_path):
     base = make_market1501(tmp_path)
-    ds = DATASETS.build(dict(type='Market1501', data_root=str(tmp_path),
-                             subset='gallery'))
+    ds = DATASETS.build(
+        dict(type='Market1501', data_root=str(tmp_path), subset='gallery'))
     assert len(ds) == 3
     generic = FolderReIDDataset(base, subset='gallery')
     assert [r['pid'] for r in records_of(generic)] == [0, 1, 3]

@@ -12,13 +12,18 @@ register_all_modules()
 
 
 def omni(root, list_file, **kwargs):
-    return dict(type='OmniReIDList', data_root=str(root),
-                list_file=list_file, task='trad', **kwargs)
+    return dict(
+        type='OmniReIDList',
+        data_root=str(root),
+        list_file=list_file,
+        task='trad',
+        **kwargs)
 
 
 def loaders(train=None, test=None):
-    cfg = dict(train_dataloader=None if train is None else dict(
-        dataset=dict(type='ReIDConcatDataset', datasets=train)))
+    cfg = dict(
+        train_dataloader=None if train is None else dict(
+            dataset=dict(type='ReIDConcatDataset', datasets=train)))
     cfg['test_dataloader'] = None if test is None else dict(dataset=test)
     cfg['val_dataloader'] = None
     return cfg
@@ -31,8 +36,10 @@ def test_missing_roots_files_and_hints(tmp_path):
     cfg = loaders(
         train=[
             omni(market, 'datalist/train.txt'),  # present
-            omni(market, 'datalist/extra.txt',
-                 caption_file=str(tmp_path / 'captions.json')),
+            omni(
+                market,
+                'datalist/extra.txt',
+                caption_file=str(tmp_path / 'captions.json')),
             omni(tmp_path / 'msmt', 'datalist/train.txt'),
             dict(type='SynthOmniReID', data_root=str(tmp_path / 'synth')),
         ],
@@ -47,14 +54,15 @@ def test_missing_roots_files_and_hints(tmp_path):
                                 '(task=trad)')
     assert all(m.hint == OmniReIDList.DATA_HINT for m in missing)
     # Only the test sets, as tools/test.py asks.
-    assert [m.path for m in find_missing_data(cfg, ['test_dataloader'])] == [
-        str(tmp_path / 'msmt')]
+    assert [m.path for m in find_missing_data(cfg, ['test_dataloader'])
+            ] == [str(tmp_path / 'msmt')]
 
 
 def test_error_lists_every_path_and_says_where_to_get_the_data(tmp_path):
     cfg = loaders(test=[
         dict(type='Market1501', data_root='data/nowhere/market1501'),
-        omni(tmp_path / 'real2', 'datalist/query.txt')])
+        omni(tmp_path / 'real2', 'datalist/query.txt')
+    ])
     with pytest.raises(FileNotFoundError) as info:
         check_data_exists(cfg)
     message = str(info.value)
@@ -66,19 +74,29 @@ def test_error_lists_every_path_and_says_where_to_get_the_data(tmp_path):
 
 
 def test_nothing_missing_passes(tmp_path, synth_tiny_root):
-    cfg = loaders(train=[dict(type='SynthOmniReID',
-                              data_root=str(tmp_path / 'not_yet'))],
-                  test=omni(synth_tiny_root, 'datalist/query_trad.txt'))
+    cfg = loaders(
+        train=[
+            dict(type='SynthOmniReID', data_root=str(tmp_path / 'not_yet'))
+        ],
+        test=omni(synth_tiny_root, 'datalist/query_trad.txt'))
     assert find_missing_data(cfg) == []
     check_data_exists(cfg)
 
 
 def test_concat_defaults_are_applied(tmp_path):
-    cfg = dict(test_dataloader=dict(dataset=dict(
-        type='ReIDConcatDataset',
-        defaults=dict(data_root=str(tmp_path / 'shared')),
-        datasets=[dict(type='OmniReIDList', list_file='a.txt', task='trad'),
-                  dict(type='OmniReIDList', list_file='b.txt', task='cc',
-                       data_root=str(tmp_path / 'own'))])))
-    assert [m.path for m in find_missing_data(cfg)] == [
-        str(tmp_path / 'shared'), str(tmp_path / 'own')]
+    cfg = dict(
+        test_dataloader=dict(
+            dataset=dict(
+                type='ReIDConcatDataset',
+                defaults=dict(data_root=str(tmp_path / 'shared')),
+                datasets=[
+                    dict(type='OmniReIDList', list_file='a.txt', task='trad'),
+                    dict(
+                        type='OmniReIDList',
+                        list_file='b.txt',
+                        task='cc',
+                        data_root=str(tmp_path / 'own'))
+                ])))
+    assert [m.path for m in find_missing_data(cfg)
+            ] == [str(tmp_path / 'shared'),
+                  str(tmp_path / 'own')]

@@ -30,17 +30,24 @@ def make_tree(root, lists, captions=None, images=()):
 
 
 def load(root, name, task, subset, **kwargs):
-    return OmniReIDList(data_root=root, list_file=f'datalist/{name}.txt',
-                        task=task, subset=subset, **kwargs)
+    return OmniReIDList(
+        data_root=root,
+        list_file=f'datalist/{name}.txt',
+        task=task,
+        subset=subset,
+        **kwargs)
 
 
 def test_trad_train_relabels_and_keeps_file_order(tmp_path):
-    root = make_tree(tmp_path, {'train_trad': [
-        'imgs/b/0009_c2.jpg x 9 90 1',
-        '',
-        'imgs/a/0003_c1.jpg x 3 30 0',
-        'imgs/a/0003_c4.jpg x 3 31 3',
-    ]})
+    root = make_tree(
+        tmp_path, {
+            'train_trad': [
+                'imgs/b/0009_c2.jpg x 9 90 1',
+                '',
+                'imgs/a/0003_c1.jpg x 3 30 0',
+                'imgs/a/0003_c4.jpg x 3 31 3',
+            ]
+        })
     ds = load(root, 'train_trad', 'sc', 'train', dataset_name='market')
     assert len(ds) == 3
     recs = [ds.get_data_info(i) for i in range(3)]
@@ -72,8 +79,13 @@ def test_missing_camera_column_per_subset(tmp_path):
 
 def test_camid_offset_and_instruction_text(tmp_path):
     root = make_tree(tmp_path, {'train_vi': ['a/1.jpg x 5 0 1']})
-    ds = load(root, 'train_vi', 'cross', 'train', camid_offset=-1,
-              instruction_text='cross modality')
+    ds = load(
+        root,
+        'train_vi',
+        'cross',
+        'train',
+        camid_offset=-1,
+        instruction_text='cross modality')
     rec = ds.get_data_info(0)
     assert rec['camid'] == 0
     assert rec['instruction'] == 'cross modality'
@@ -81,17 +93,19 @@ def test_camid_offset_and_instruction_text(tmp_path):
 
 
 def test_instruction_text_rejected_for_caption_tasks(tmp_path):
-    root = make_tree(tmp_path, {'train_li': ['a/1.jpg k 5 0 1']},
-                     captions={'k': 'a red coat'})
+    root = make_tree(
+        tmp_path, {'train_li': ['a/1.jpg k 5 0 1']},
+        captions={'k': 'a red coat'})
     with pytest.raises(ValueError, match='instruction_text'):
         load(root, 'train_li', 'li', 'train', instruction_text='x')
 
 
 def test_cc_and_ctcc_instruction_images(tmp_path):
-    root = make_tree(tmp_path, {
-        'train_cc': ['imgs/1.jpg clothes/1.jpg 1 3 0'],
-        'train_ctcc': ['imgs/2.jpg templates/t7.jpg 2 7 1'],
-    })
+    root = make_tree(
+        tmp_path, {
+            'train_cc': ['imgs/1.jpg clothes/1.jpg 1 3 0'],
+            'train_ctcc': ['imgs/2.jpg templates/t7.jpg 2 7 1'],
+        })
     cc = load(root, 'train_cc', 'cc', 'train').get_data_info(0)
     assert cc['instruction_img_path'] == osp.join(root, 'clothes/1.jpg')
     assert cc['instruction'] == DEFAULT_INSTRUCTIONS['cc']
@@ -108,11 +122,14 @@ def test_li_captions_and_missing_key(tmp_path):
         captions={'cap_1': 'wearing a red coat'})
     with pytest.raises(ValueError, match=r'query_attr.txt:2.*cap_9'):
         load(root, 'query_attr', 'attr', 'query')
-    write_json(osp.join(root, 'datalist', 'captions.json'),
-               {'cap_1': 'wearing a red coat', 'cap_9': 'blue jeans'})
+    write_json(
+        osp.join(root, 'datalist', 'captions.json'), {
+            'cap_1': 'wearing a red coat',
+            'cap_9': 'blue jeans'
+        })
     ds = load(root, 'query_attr', 'attr', 'query')
-    assert [ds.get_data_info(i)['instruction'] for i in range(2)] == [
-        'wearing a red coat', 'blue jeans']
+    assert [ds.get_data_info(i)['instruction']
+            for i in range(2)] == ['wearing a red coat', 'blue jeans']
 
 
 def test_li_explicit_caption_file_and_missing_one(tmp_path):
@@ -128,18 +145,21 @@ def test_li_explicit_caption_file_and_missing_one(tmp_path):
 
 
 def test_vi_modality_from_path_and_ir_cameras(tmp_path):
-    root = make_tree(tmp_path, {'query_vi': [
-        'nir/0001/0001_c01_s1_f2_nir.jpg x 1 0 0',
-        'test_nir/cam2/0001/a.jpg x 1 0 1',
-        'vis/0001/0001_c03_s1_f2_vis.jpg x 1 0 2',
-        'ir/0002/a.jpg x 2 0 3',
-        'x/0002/0002_infrared.jpg x 2 0 4',
-        'cam6/0002/0001.jpg x 2 0 5',
-        'iris/0002/their.jpg x 2 0 6',
-    ]})
+    root = make_tree(
+        tmp_path, {
+            'query_vi': [
+                'nir/0001/0001_c01_s1_f2_nir.jpg x 1 0 0',
+                'test_nir/cam2/0001/a.jpg x 1 0 1',
+                'vis/0001/0001_c03_s1_f2_vis.jpg x 1 0 2',
+                'ir/0002/a.jpg x 2 0 3',
+                'x/0002/0002_infrared.jpg x 2 0 4',
+                'cam6/0002/0001.jpg x 2 0 5',
+                'iris/0002/their.jpg x 2 0 6',
+            ]
+        })
     ds = load(root, 'query_vi', 'vi', 'query')
-    assert [ds.get_data_info(i)['modality'] for i in range(7)] == [
-        'ir', 'ir', 'rgb', 'ir', 'ir', 'rgb', 'rgb']
+    assert [ds.get_data_info(i)['modality'] for i in range(7)
+            ] == ['ir', 'ir', 'rgb', 'ir', 'ir', 'rgb', 'rgb']
     ds = load(root, 'query_vi', 'vi', 'query', ir_cameras=[5])
     assert ds.get_data_info(5)['modality'] == 'ir'
 
@@ -153,14 +173,18 @@ def test_t2i_query_gallery_train(tmp_path):
         'imgs/2.jpg c3 2 0',
     ]
     caps = {'c1': 'a man', 'c2': 'a tall man', 'c3': 'a woman'}
-    root = make_tree(tmp_path, {'test_t2i': lines, 'train_t2i': lines[1:3]
-                                + lines[4:]}, captions=caps)
+    root = make_tree(
+        tmp_path, {
+            'test_t2i': lines,
+            'train_t2i': lines[1:3] + lines[4:]
+        },
+        captions=caps)
     query = load(root, 'test_t2i', 't2i', 'query')
     assert len(query) == 3
     recs = [query.get_data_info(i) for i in range(3)]
     assert [r['img_path'] for r in recs] == [None] * 3
-    assert [r['instruction'] for r in recs] == ['a man', 'a tall man',
-                                                'a woman']
+    assert [r['instruction']
+            for r in recs] == ['a man', 'a tall man', 'a woman']
     assert [r['pid'] for r in recs] == [1, 1, 2]
     gallery = load(root, 'test_t2i', 't2i', 'gallery')
     recs = [gallery.get_data_info(i) for i in range(len(gallery))]
@@ -169,8 +193,8 @@ def test_t2i_query_gallery_train(tmp_path):
     assert [r['camid'] for r in recs] == [-2, -2]
     train = load(root, 'train_t2i', 'text_to_image', 'train')
     recs = [train.get_data_info(i) for i in range(len(train))]
-    assert [r['instruction'] for r in recs] == ['a man', 'a tall man',
-                                                'a woman']
+    assert [r['instruction']
+            for r in recs] == ['a man', 'a tall man', 'a woman']
     assert [r['pid'] for r in recs] == [0, 0, 1]
     assert all(r['img_path'] is not None for r in recs)
 
@@ -190,12 +214,13 @@ def test_malformed_lines_name_file_and_line(tmp_path, line, message):
 
 def test_missing_images(tmp_path):
     root = make_tree(tmp_path, {'train_cc': ['a/1.jpg c/1.jpg 1 2 3']})
-    write_text(osp.join(root, 'datalist', 'train_cc.txt'),
-               ['a/1.jpg c/1.jpg 1 2 3', 'a/2.jpg c/1.jpg 1 2 3'])
+    write_text(
+        osp.join(root, 'datalist', 'train_cc.txt'),
+        ['a/1.jpg c/1.jpg 1 2 3', 'a/2.jpg c/1.jpg 1 2 3'])
     with pytest.raises(FileNotFoundError, match=r'train_cc.txt:2.*a/2.jpg'):
         load(root, 'train_cc', 'cc', 'train')
-    write_text(osp.join(root, 'datalist', 'train_cc.txt'),
-               ['a/1.jpg c/9.jpg 1 2 3'])
+    write_text(
+        osp.join(root, 'datalist', 'train_cc.txt'), ['a/1.jpg c/9.jpg 1 2 3'])
     with pytest.raises(FileNotFoundError, match=r'train_cc.txt:1.*c/9.jpg'):
         load(root, 'train_cc', 'cc', 'train')
     ds = load(root, 'train_cc', 'cc', 'train', check_files=False)
@@ -211,9 +236,12 @@ def test_missing_list_file_and_unknown_task(tmp_path):
 
 def test_absolute_list_file_and_registry(tmp_path):
     root = make_tree(tmp_path, {'train_sc': ['a/1.jpg x 1 2 3']})
-    ds = DATASETS.build(dict(
-        type='OmniReIDList', data_root=root,
-        list_file=osp.join(root, 'datalist', 'train_sc.txt'), task='sc'))
+    ds = DATASETS.build(
+        dict(
+            type='OmniReIDList',
+            data_root=root,
+            list_file=osp.join(root, 'datalist', 'train_sc.txt'),
+            task='sc'))
     assert len(ds) == 1
     assert ds[0]['img_path'] == osp.join(root, 'a/1.jpg')
 
@@ -250,10 +278,10 @@ def test_synth_layout_all_tasks(tmp_path):
     assert vi['modality'] == 'ir'
 
 
-def test_default_caption_file_with_a_relative_data_root(tmp_path,
-                                                        monkeypatch):
-    make_tree(tmp_path / 'data', {'query_attr': ['a/1.jpg k 1 0 0']},
-              captions={'k': 'a hat'})
+def test_default_caption_file_with_a_relative_data_root(tmp_path, monkeypatch):
+    make_tree(
+        tmp_path / 'data', {'query_attr': ['a/1.jpg k 1 0 0']},
+        captions={'k': 'a hat'})
     monkeypatch.chdir(tmp_path)
     ds = load('data', 'query_attr', 'attr', 'query')
     assert ds.caption_file == osp.join('data', 'datalist', 'captions.json')

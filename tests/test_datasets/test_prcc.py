@@ -9,9 +9,9 @@ from mmreid_instruct.datasets.prcc import PRCC
 def test_train(tmp_path):
     base = make_prcc(tmp_path)
     train = records_of(PRCC(str(tmp_path), subset='train'))
-    assert [(r['pid'], r['camid'], r['clothes_id']) for r in train] == [
-        (0, 0, 1000), (0, 1, 1000), (0, 2, 1001), (1, 0, 3000),
-        (1, 2, 3001)]
+    assert [(r['pid'], r['camid'], r['clothes_id'])
+            for r in train] == [(0, 0, 1000), (0, 1, 1000), (0, 2, 1001),
+                                (1, 0, 3000), (1, 2, 3001)]
     assert all(r['task'] == 'cc' for r in train)
     # The data root may also be the prcc or the rgb folder.
     for root in (osp.dirname(base), base):
@@ -25,10 +25,10 @@ def test_query_and_gallery(tmp_path, clothes, camid):
     expected_pids = [312, 312] if clothes == 'same' else [312] * 2 + [315] * 2
     assert [r['pid'] for r in query] == expected_pids
     assert {r['camid'] for r in query} == {camid}
-    assert {r['clothes_id'] - r['pid'] * 1000 for r in query} == {
-        int(clothes == 'cross')}
-    gallery = records_of(PRCC(str(tmp_path), subset='gallery',
-                              clothes=clothes))
+    assert {r['clothes_id'] - r['pid'] * 1000
+            for r in query} == {int(clothes == 'cross')}
+    gallery = records_of(
+        PRCC(str(tmp_path), subset='gallery', clothes=clothes))
     assert [r['pid'] for r in gallery] == [312, 312, 315, 315]
     assert {r['camid'] for r in gallery} == {0}
     assert [r['clothes_id'] for r in gallery] == [312000] * 2 + [315000] * 2
@@ -37,8 +37,8 @@ def test_query_and_gallery(tmp_path, clothes, camid):
 def test_both_query_cameras(tmp_path):
     make_prcc(tmp_path)
     query = records_of(PRCC(str(tmp_path), subset='query', clothes='both'))
-    assert [(r['pid'], r['camid']) for r in query] == [(312, 1)] * 2 + [
-        (312, 2)] * 2 + [(315, 2)] * 2
+    assert [(r['pid'], r['camid'])
+            for r in query] == [(312, 1)] * 2 + [(312, 2)] * 2 + [(315, 2)] * 2
 
 
 def test_errors(tmp_path):

@@ -8,17 +8,19 @@ from mmreid_instruct.utils import register_all_modules
 register_all_modules()
 
 
-def test_defaults_fill_what_a_config_does_not_set(synth_tiny_root,
-                                                  tmp_path):
+def test_defaults_fill_what_a_config_does_not_set(synth_tiny_root, tmp_path):
     concat = ReIDConcatDataset(
         datasets=[
             dict(type='SynthOmniReID', task='trad', subset='query'),
-            dict(type='SynthOmniReID', task='cc', subset='query',
-                 data_root=synth_tiny_root),
+            dict(
+                type='SynthOmniReID',
+                task='cc',
+                subset='query',
+                data_root=synth_tiny_root),
         ],
         defaults=dict(data_root=synth_tiny_root, preset='tiny'))
-    trad = SynthOmniReID(data_root=synth_tiny_root, task='trad',
-                         subset='query')
+    trad = SynthOmniReID(
+        data_root=synth_tiny_root, task='trad', subset='query')
     assert len(concat.datasets[0]) == len(trad)
     assert [d.task for d in concat.datasets] == ['trad', 'cc']
     # A key set by a config wins over the default.
@@ -29,8 +31,10 @@ def test_defaults_fill_what_a_config_does_not_set(synth_tiny_root,
 
 def test_index_seed_pairs_reach_the_sub_dataset(synth_tiny_root):
     concat = ReIDConcatDataset(
-        datasets=[dict(type='SynthOmniReID', task=task, subset='query')
-                  for task in ('trad', 'cc')],
+        datasets=[
+            dict(type='SynthOmniReID', task=task, subset='query')
+            for task in ('trad', 'cc')
+        ],
         defaults=dict(data_root=synth_tiny_root))
     last = len(concat) - 1
     record = concat[(last, 7)]  # no pipeline: the record itself

@@ -9,13 +9,17 @@ from mmreid_instruct.utils import TASKS
 
 def test_generates_on_first_use_and_reads_every_task(tmp_path):
     root = str(tmp_path / 'synth')
-    preset = dict(base='tiny', num_train_ids=4, num_test_ids=4,
-                  num_distractor_ids=2, num_cameras=3)
+    preset = dict(
+        base='tiny',
+        num_train_ids=4,
+        num_test_ids=4,
+        num_distractor_ids=2,
+        num_cameras=3)
     meta = None
     for task in TASKS:
         for subset in ('train', 'query', 'gallery'):
-            dataset = SynthOmniReID(data_root=root, task=task, subset=subset,
-                                    preset=preset)
+            dataset = SynthOmniReID(
+                data_root=root, task=task, subset=subset, preset=preset)
             if meta is None:
                 meta = json.load(open(osp.join(root, 'meta.json')))
             assert len(dataset) == meta['counts'][task][subset]['rows']
@@ -28,8 +32,12 @@ def test_generates_on_first_use_and_reads_every_task(tmp_path):
 
 def test_other_settings_in_data_root_are_an_error(tmp_path):
     root = str(tmp_path / 'synth')
-    preset = dict(base='tiny', num_train_ids=4, num_test_ids=4,
-                  num_distractor_ids=2, num_cameras=3)
+    preset = dict(
+        base='tiny',
+        num_train_ids=4,
+        num_test_ids=4,
+        num_distractor_ids=2,
+        num_cameras=3)
     SynthOmniReID(data_root=root, preset=preset)
     with pytest.raises(ValueError, match=r"differ in \['seed'\]"):
         SynthOmniReID(data_root=root, preset=preset, seed=1)

@@ -28,20 +28,21 @@ def test_all_and_indoor(tmp_path):
     gallery = records_of(SYSUMM01(str(tmp_path), subset='gallery'))
     assert cams(gallery) == [(6, 0, 'rgb'), (6, 4, 'rgb'), (9, 1, 'rgb'),
                              (9, 3, 'rgb')]
-    indoor = records_of(SYSUMM01(str(tmp_path), subset='gallery',
-                                 mode='indoor'))
+    indoor = records_of(
+        SYSUMM01(str(tmp_path), subset='gallery', mode='indoor'))
     assert cams(indoor) == [(6, 0, 'rgb'), (9, 1, 'rgb')]
-    assert [r['img_path'] for r in gallery] == sorted(
-        r['img_path'] for r in gallery)
+    assert [r['img_path'] for r in gallery] == sorted(r['img_path']
+                                                      for r in gallery)
 
 
 def test_vis2ir(tmp_path):
     make_sysu_mm01(tmp_path)
-    query = records_of(SYSUMM01(str(tmp_path), subset='query',
-                                direction='vis2ir', mode='indoor'))
+    query = records_of(
+        SYSUMM01(
+            str(tmp_path), subset='query', direction='vis2ir', mode='indoor'))
     assert cams(query) == [(6, 0, 'rgb'), (9, 1, 'rgb')]
-    gallery = records_of(SYSUMM01(str(tmp_path), subset='gallery',
-                                  direction='vis2ir'))
+    gallery = records_of(
+        SYSUMM01(str(tmp_path), subset='gallery', direction='vis2ir'))
     assert {r['modality'] for r in gallery} == {'ir'}
 
 

@@ -15,14 +15,15 @@ def test_cuhk_pedes(tmp_path):
     base = make_cuhk_pedes(tmp_path)
     train = records_of(CUHKPEDES(str(tmp_path), subset='train'))
     # One record per caption, images in sorted path order.
-    assert [osp.relpath(r['img_path'], base) for r in train] == [
-        'imgs/CUHK01/0001001.png'] * 2 + ['imgs/CUHK01/0001002.png'] * 2 + [
-            'imgs/train_query/p2_s1.jpg'] * 2
+    expected = (['imgs/CUHK01/0001001.png'] * 2 +
+                ['imgs/CUHK01/0001002.png'] * 2 +
+                ['imgs/train_query/p2_s1.jpg'] * 2)
+    assert [osp.relpath(r['img_path'], base) for r in train] == expected
     assert [r['pid'] for r in train] == [0, 0, 0, 0, 1, 1]
     assert train[1]['instruction'] == \
         'person 1 caption 1 of CUHK01/0001001.png'
-    assert {(r['task'], r['camid'], r['clothes_id']) for r in train} == {
-        ('t2i', -1, -1)}
+    assert {(r['task'], r['camid'], r['clothes_id'])
+            for r in train} == {('t2i', -1, -1)}
     query = records_of(CUHKPEDES(str(tmp_path), subset='query'))
     assert [r['img_path'] for r in query] == [None] * 4
     assert [r['pid'] for r in query] == [7, 7, 9, 9]
@@ -30,8 +31,8 @@ def test_cuhk_pedes(tmp_path):
         'person 7 caption 0 of Market/0007_c1.jpg'
     assert {r['camid'] for r in query} == {-1}
     gallery = records_of(CUHKPEDES(str(tmp_path), subset='gallery'))
-    assert [(r['pid'], r['instruction'], r['camid']) for r in gallery] == [
-        (7, None, -2), (9, None, -2)]
+    assert [(r['pid'], r['instruction'], r['camid'])
+            for r in gallery] == [(7, None, -2), (9, None, -2)]
     val = CUHKPEDES(str(tmp_path), subset='gallery', test_split='val')
     assert len(val) == 1
 
@@ -39,8 +40,8 @@ def test_cuhk_pedes(tmp_path):
 def test_icfg_pedes_and_alternative_name(tmp_path):
     base = make_icfg_pedes(tmp_path)
     assert len(ICFGPEDES(str(tmp_path), subset='train')) == 1
-    os.rename(osp.join(base, 'ICFG-PEDES.json'),
-              osp.join(base, 'ICFG_PEDES.json'))
+    os.rename(
+        osp.join(base, 'ICFG-PEDES.json'), osp.join(base, 'ICFG_PEDES.json'))
     query = records_of(ICFGPEDES(base, subset='query'))
     assert [r['pid'] for r in query] == [2, 2]
     assert len(ICFGPEDES(base, subset='gallery')) == 2
@@ -54,11 +55,10 @@ def test_icfg_pedes_and_alternative_name(tmp_path):
 def test_rstp_reid(tmp_path):
     make_rstp_reid(tmp_path)
     gallery = records_of(RSTPReid(str(tmp_path), subset='gallery'))
-    assert [osp.basename(r['img_path']) for r in gallery] == [
-        '0002_c7_0002.jpg', '0002_c9_0014.jpg']
+    assert [osp.basename(r['img_path'])
+            for r in gallery] == ['0002_c7_0002.jpg', '0002_c9_0014.jpg']
     assert len(RSTPReid(str(tmp_path), subset='query')) == 4
-    assert len(RSTPReid(str(tmp_path), subset='query',
-                        test_split='val')) == 2
+    assert len(RSTPReid(str(tmp_path), subset='query', test_split='val')) == 2
     with pytest.raises(ValueError, match='task'):
         RSTPReid(str(tmp_path), subset='query', task='trad')
 

@@ -31,12 +31,14 @@ def weights(path):
 @pytest.mark.slow
 @pytest.mark.parametrize('num_workers', [0, 1])
 def test_resumed_run_equals_uninterrupted_run(synth_tiny_root, tmp_path,
-                                              num_workers,
-                                              small_baseline_cfg):
+                                              num_workers, small_baseline_cfg):
     full_dir, resumed_dir = tmp_path / 'full', tmp_path / 'resumed'
-    cfg = small_baseline_cfg(synth_tiny_root, full_dir, max_iters=6,
-                             num_workers=num_workers,
-                             checkpoint_interval=3)
+    cfg = small_baseline_cfg(
+        synth_tiny_root,
+        full_dir,
+        max_iters=6,
+        num_workers=num_workers,
+        checkpoint_interval=3)
     train(cfg)
     cfg.work_dir = str(resumed_dir)
     train(cfg, resume_from=str(full_dir / 'iter_3.pth'))
@@ -52,8 +54,8 @@ def test_resumed_run_equals_uninterrupted_run(synth_tiny_root, tmp_path,
     assert any(not torch.equal(full[k], halfway[k]) for k in full)
 
     full_opt = load_checkpoint_file(str(full_dir / 'iter_6.pth'))['optimizer']
-    res_opt = load_checkpoint_file(
-        str(resumed_dir / 'iter_6.pth'))['optimizer']
+    res_opt = load_checkpoint_file(str(resumed_dir /
+                                       'iter_6.pth'))['optimizer']
     for key, state in full_opt['state'].items():
         assert torch.equal(state['exp_avg'], res_opt['state'][key]['exp_avg'])
 
@@ -61,8 +63,8 @@ def test_resumed_run_equals_uninterrupted_run(synth_tiny_root, tmp_path,
 @pytest.fixture(scope='module')
 def checkpoint_file(synth_tiny_root, tmp_path_factory, small_baseline_cfg):
     work_dir = tmp_path_factory.mktemp('ckpt')
-    cfg = small_baseline_cfg(synth_tiny_root, work_dir, max_iters=1,
-                             checkpoint_interval=1)
+    cfg = small_baseline_cfg(
+        synth_tiny_root, work_dir, max_iters=1, checkpoint_interval=1)
     train(cfg)
     return str(work_dir / 'iter_1.pth')
 
@@ -76,11 +78,13 @@ def test_checkpoint_is_safe_to_load_and_holds_the_random_state(
     register_checkpoint_safe_globals()
     checkpoint = torch.load(checkpoint_file, weights_only=True)
     assert checkpoint['meta']['iter'] == 1
-    assert set(checkpoint['meta']['random_state']) >= {
-        'python', 'numpy', 'torch'}
+    assert set(
+        checkpoint['meta']['random_state']) >= {'python', 'numpy', 'torch'}
     # The atomic write leaves no temporary file behind.
-    assert not [f for f in os.listdir(osp.dirname(checkpoint_file))
-                if f.endswith('.tmp')]
+    assert not [
+        f
+        for f in os.listdir(osp.dirname(checkpoint_file)) if f.endswith('.tmp')
+    ]
 
 
 @pytest.mark.slow
@@ -93,8 +97,10 @@ def test_truncated_and_foreign_files_give_clear_errors(checkpoint_file,
         load_checkpoint_file(str(truncated))
     text = tmp_path / 'notes.pth'
     text.write_text('not a checkpoint')
-    with pytest.raises(CheckpointLoadError, match='notes.pth.*truncated or '
-                       'is not a PyTorch checkpoint'):
+    with pytest.raises(
+            CheckpointLoadError,
+            match='notes.pth.*truncated or '
+            'is not a PyTorch checkpoint'):
         load_checkpoint_file(str(text))
     with pytest.raises(FileNotFoundError):
         load_checkpoint_file(str(tmp_path / 'missing.pth'))
@@ -112,8 +118,9 @@ def test_objects_outside_the_allow_list_are_refused(tmp_path):
 
 
 @pytest.mark.slow
-def test_runner_load_checkpoint_names_a_corrupt_file(
-        synth_tiny_root, checkpoint_file, tmp_path, small_baseline_cfg):
+def test_runner_load_checkpoint_names_a_corrupt_file(synth_tiny_root,
+                                                     checkpoint_file, tmp_path,
+                                                     small_baseline_cfg):
     cfg = small_baseline_cfg(synth_tiny_root, tmp_path / 'w')
     cfg.experiment_name = 'corrupt'
     runner = ReIDRunner.from_cfg(cfg)
@@ -124,8 +131,9 @@ def test_runner_load_checkpoint_names_a_corrupt_file(
 
 
 @pytest.mark.slow
-def test_failed_save_keeps_the_previous_checkpoint(
-        synth_tiny_root, tmp_path, monkeypatch, small_baseline_cfg):
+def test_failed_save_keeps_the_previous_checkpoint(synth_tiny_root, tmp_path,
+                                                   monkeypatch,
+                                                   small_baseline_cfg):
     cfg = small_baseline_cfg(synth_tiny_root, tmp_path / 'w')
     cfg.experiment_name = 'atomic'
     runner = ReIDRunner.from_cfg(cfg)
@@ -149,9 +157,12 @@ def test_number_of_workers_does_not_change_training(synth_tiny_root, tmp_path,
     finals = []
     for num_workers in (0, 2):
         work_dir = tmp_path / f'workers{num_workers}'
-        cfg = small_baseline_cfg(synth_tiny_root, work_dir, max_iters=3,
-                                 num_workers=num_workers,
-                                 checkpoint_interval=3)
+        cfg = small_baseline_cfg(
+            synth_tiny_root,
+            work_dir,
+            max_iters=3,
+            num_workers=num_workers,
+            checkpoint_interval=3)
         train(cfg)
         finals.append(weights(str(work_dir / 'iter_3.pth')))
     assert all(torch.equal(finals[0][k], finals[1][k]) for k in finals[0])

@@ -3,10 +3,19 @@ against: a stable argsort, the junk rules written out item by item."""
 import numpy as np
 
 
-def reference_evaluate(distmat, q_pids, g_pids, q_camids, g_camids, *,
-                       max_rank=50, q_clothes_ids=None, g_clothes_ids=None,
-                       clothes_mode=None, match_clothes=False,
-                       junk_pids=(-1, ), ap_topk=None):
+def reference_evaluate(distmat,
+                       q_pids,
+                       g_pids,
+                       q_camids,
+                       g_camids,
+                       *,
+                       max_rank=50,
+                       q_clothes_ids=None,
+                       g_clothes_ids=None,
+                       clothes_mode=None,
+                       match_clothes=False,
+                       junk_pids=(-1, ),
+                       ap_topk=None):
     distmat = np.asarray(distmat)
     cmcs, aps, inps = [], [], []
     for i in range(distmat.shape[0]):
@@ -35,11 +44,15 @@ def reference_evaluate(distmat, q_pids, g_pids, q_camids, g_camids, *,
         if len(hits) and hits[0] < max_rank:
             cmc[hits[0]:] = 1
         cmcs.append(cmc)
-        aps.append(sum((k + 1) / (h + 1) for k, h in enumerate(hits)) /
-                   max(1, len(hits)))
+        aps.append(
+            sum((k + 1) / (h + 1)
+                for k, h in enumerate(hits)) / max(1, len(hits)))
         inps.append(len(hits) / (hits[-1] + 1) if len(hits) else 0.0)
     if not aps:
-        return dict(cmc=np.zeros(max_rank), mAP=0.0, mINP=0.0,
-                    num_valid_queries=0)
-    return dict(cmc=np.mean(cmcs, 0), mAP=float(np.mean(aps)),
-                mINP=float(np.mean(inps)), num_valid_queries=len(aps))
+        return dict(
+            cmc=np.zeros(max_rank), mAP=0.0, mINP=0.0, num_valid_queries=0)
+    return dict(
+        cmc=np.mean(cmcs, 0),
+        mAP=float(np.mean(aps)),
+        mINP=float(np.mean(inps)),
+        num_valid_queries=len(aps))

@@ -13,9 +13,15 @@ CONFIG = osp.join(REPO, 'configs', 'baseline',
 
 
 def run(command, env=None):
-    result = subprocess.run(command, cwd=REPO, capture_output=True,
-                            text=True, timeout=600, env=env)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    result = subprocess.run(
+        command,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env)
+    assert result.returncode == 0, \
+        result.stdout[-3000:] + result.stderr[-3000:]
 
 
 @pytest.mark.slow
@@ -33,17 +39,25 @@ def test_two_process_train_and_test_match_single_process_test(
     ]
     work_dir = str(tmp_path / 'work')
     env = dict(os.environ, PORT=str(free_port()))
-    run(['bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', work_dir,
-         '--no-validate', '--cfg-options', 'train_cfg.max_iters=2',
-         'default_hooks.checkpoint.interval=2', *options], env=env)
+    run([
+        'bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', work_dir,
+        '--no-validate', '--cfg-options', 'train_cfg.max_iters=2',
+        'default_hooks.checkpoint.interval=2', *options
+    ],
+        env=env)
     checkpoint = osp.join(work_dir, 'iter_2.pth')
     assert osp.exists(checkpoint)
 
-    dist_out, single_out = str(tmp_path / 'dist.json'), str(
-        tmp_path / 'single.json')
+    dist_out, single_out = str(tmp_path / 'dist.json'), str(tmp_path /
+                                                            'single.json')
     env['PORT'] = str(free_port())
-    run(['bash', 'tools/dist_test.sh', CONFIG, checkpoint, '2', '--work-dir',
-         work_dir, '--out', dist_out, '--cfg-options', *options], env=env)
-    run([sys.executable, 'tools/test.py', CONFIG, checkpoint, '--work-dir',
-         work_dir, '--out', single_out, '--cfg-options', *options])
+    run([
+        'bash', 'tools/dist_test.sh', CONFIG, checkpoint, '2', '--work-dir',
+        work_dir, '--out', dist_out, '--cfg-options', *options
+    ],
+        env=env)
+    run([
+        sys.executable, 'tools/test.py', CONFIG, checkpoint, '--work-dir',
+        work_dir, '--out', single_out, '--cfg-options', *options
+    ])
     assert json.load(open(dist_out)) == json.load(open(single_out))

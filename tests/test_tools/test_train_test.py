@@ -12,9 +12,13 @@ CONFIG = osp.join(REPO, 'configs', 'baseline',
 
 
 def run_tool(*args):
-    result = subprocess.run([sys.executable, *args], cwd=REPO,
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    result = subprocess.run([sys.executable, *args],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
+                            timeout=600)
+    assert result.returncode == 0, \
+        result.stdout[-3000:] + result.stderr[-3000:]
     return result
 
 
@@ -36,18 +40,18 @@ def test_train_then_test_writes_metrics(synth_tiny_root, tmp_path):
         'test_dataloader.num_workers=0',
         'test_dataloader.persistent_workers=False',
     ]
-    run_tool(osp.join(REPO, 'tools', 'train.py'), CONFIG, '--work-dir',
-             work_dir, '--no-validate', '--cfg-options',
-             'train_cfg.max_iters=4', 'default_hooks.checkpoint.interval=2',
-             *common)
+    run_tool(
+        osp.join(REPO, 'tools', 'train.py'), CONFIG, '--work-dir', work_dir,
+        '--no-validate', '--cfg-options', 'train_cfg.max_iters=4',
+        'default_hooks.checkpoint.interval=2', *common)
     assert osp.exists(osp.join(work_dir, 'iter_2.pth'))
     assert osp.exists(osp.join(work_dir, 'iter_4.pth'))
 
     out = str(tmp_path / 'metrics.json')
-    run_tool(osp.join(REPO, 'tools', 'test.py'), CONFIG,
-             osp.join(work_dir, 'iter_4.pth'), '--work-dir', work_dir,
-             '--out', out, '--out-item', 'metrics', '--cfg-options',
-             *common)
+    run_tool(
+        osp.join(REPO, 'tools', 'test.py'), CONFIG,
+        osp.join(work_dir, 'iter_4.pth'), '--work-dir', work_dir, '--out', out,
+        '--out-item', 'metrics', '--cfg-options', *common)
     metrics = json.load(open(out))
     for key in ('trad/R1', 'trad/mAP', 'trad/mINP'):
         assert 0 <= metrics[key] <= 100, metrics

@@ -10,8 +10,7 @@ from mmreid_instruct.utils.random_state import (get_random_state,
 
 
 def draw():
-    return (random.random(), float(np.random.rand()),
-            float(torch.rand(1)))
+    return (random.random(), float(np.random.rand()), float(torch.rand(1)))
 
 
 def test_get_and_set_round_trip():

@@ -39,8 +39,9 @@ import tracemalloc
 import numpy as np
 import torch
 
-from mmreid_instruct.evaluation.functional import (
-    evaluate_rank, evaluate_rank_from_features, pairwise_distance)
+from mmreid_instruct.evaluation.functional import (evaluate_rank,
+                                                   evaluate_rank_from_features,
+                                                   pairwise_distance)
 from mmreid_instruct.evaluation.functional.rank_positions import \
     resolve_backend
 
@@ -77,20 +78,34 @@ print(json.dumps(dict(import_s=t1 - t0, compile_s=t2 - t1)))
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--repeats', type=int, default=3,
-                        help='timed runs per measurement (the minimum is '
-                        'reported)')
-    parser.add_argument('--difficulty', nargs='+',
-                        default=['strong', 'weak', 'random'],
-                        choices=['strong', 'weak', 'random'],
-                        help='Market distance matrices to time')
-    parser.add_argument('--dim', type=int, default=128,
-                        help='feature dimension of the synthetic features')
-    parser.add_argument('--msmt-queries', type=int, default=11659,
-                        help='MSMT17 queries timed (0 skips the MSMT17 '
-                        'case; 11659 times them all)')
-    parser.add_argument('--msmt-dim', type=int, default=128,
-                        help='feature dimension of the MSMT17 features')
+    parser.add_argument(
+        '--repeats',
+        type=int,
+        default=3,
+        help='timed runs per measurement (the minimum is '
+        'reported)')
+    parser.add_argument(
+        '--difficulty',
+        nargs='+',
+        default=['strong', 'weak', 'random'],
+        choices=['strong', 'weak', 'random'],
+        help='Market distance matrices to time')
+    parser.add_argument(
+        '--dim',
+        type=int,
+        default=128,
+        help='feature dimension of the synthetic features')
+    parser.add_argument(
+        '--msmt-queries',
+        type=int,
+        default=11659,
+        help='MSMT17 queries timed (0 skips the MSMT17 '
+        'case; 11659 times them all)')
+    parser.add_argument(
+        '--msmt-dim',
+        type=int,
+        default=128,
+        help='feature dimension of the MSMT17 features')
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args()
 
@@ -98,9 +113,9 @@ def parse_args():
 def make_labels(rng, num_query, num_gallery, num_ids, num_cams):
     """Pids and cameras with every query identity present in the gallery."""
     q_pids = rng.integers(0, num_ids, num_query)
-    g_pids = np.concatenate([np.arange(num_ids),
-                             rng.integers(0, num_ids,
-                                          num_gallery - num_ids)])
+    g_pids = np.concatenate(
+        [np.arange(num_ids),
+         rng.integers(0, num_ids, num_gallery - num_ids)])
     return (q_pids, g_pids, rng.integers(0, num_cams, num_query),
             rng.integers(0, num_cams, num_gallery))
 
@@ -114,8 +129,13 @@ def make_features(rng, q_pids, g_pids, num_ids, dim, noise):
     return q, g
 
 
-def reference_evaluate(distmat, q_pids, g_pids, q_camids, g_camids,
-                       max_rank=50, kind='quicksort'):
+def reference_evaluate(distmat,
+                       q_pids,
+                       g_pids,
+                       q_camids,
+                       g_camids,
+                       max_rank=50,
+                       kind='quicksort'):
     """A plain argsort-based evaluator, as most ReID code bases have
     (``kind='stable'`` breaks ties by gallery index, like ours)."""
     indices = np.argsort(distmat, axis=1, kind=kind)
@@ -147,14 +167,19 @@ def timed_in_turns(fns, repeats):
             results[name] = fn()
             cpus[name].append(time.process_time() - c)
             walls[name].append(time.perf_counter() - w)
-    return ({name: min(v) for name, v in walls.items()},
-            {name: min(v) for name, v in cpus.items()}, results)
+    return ({
+        name: min(v)
+        for name, v in walls.items()
+    }, {
+        name: min(v)
+        for name, v in cpus.items()
+    }, results)
 
 
 def cpu_backends():
     """The CPU backends to time: numpy, and numba when importable."""
-    return ['numpy'] + (['numba'] if resolve_backend('auto') == 'numba'
-                        else [])
+    return ['numpy'
+            ] + (['numba'] if resolve_backend('auto') == 'numba' else [])
 
 
 def numba_compile_time():
@@ -166,8 +191,10 @@ def numba_compile_time():
     with tempfile.TemporaryDirectory() as cache_dir:
         out = subprocess.run(
             [sys.executable, '-c', COMPILE_SCRIPT, rank_numba.__file__],
-            env=dict(os.environ, NUMBA_CACHE_DIR=cache_dir), check=True,
-            capture_output=True, text=True).stdout
+            env=dict(os.environ, NUMBA_CACHE_DIR=cache_dir),
+            check=True,
+            capture_output=True,
+            text=True).stdout
     import numba
     return dict(version=numba.__version__, **json.loads(out))
 
@@ -219,33 +246,49 @@ def market_case(args, difficulty, rng):
     # is also the warm-up call (numba compiles or loads its kernel).
     n = CHECKED_QUERIES
     ref_cmc, ref_map = reference_evaluate(
-        distmat[:n], labels[0][:n], labels[1], labels[2][:n], labels[3],
+        distmat[:n],
+        labels[0][:n],
+        labels[1],
+        labels[2][:n],
+        labels[3],
         kind='stable')
     exact = []
     for backend in backends:
-        check = evaluate_rank(distmat[:n], labels[0][:n], labels[1],
-                              labels[2][:n], labels[3], backend=backend)
+        check = evaluate_rank(
+            distmat[:n],
+            labels[0][:n],
+            labels[1],
+            labels[2][:n],
+            labels[3],
+            backend=backend)
         exact.append(
             np.allclose(check['cmc'], ref_cmc, rtol=0, atol=1e-12)
             and abs(check['mAP'] - ref_map) < 1e-12)
-    fns = {b: (lambda b=b: evaluate_rank(distmat, *labels, backend=b))
-           for b in backends}
+    fns = {
+        b: (lambda b=b: evaluate_rank(distmat, *labels, backend=b))
+        for b in backends
+    }
     fns['argsort'] = lambda: np.argsort(distmat, axis=1)
     walls, cpus, results = timed_in_turns(fns, args.repeats)
     ref_wall, _, _ = timed(lambda: reference_evaluate(distmat, *labels), 1)
     res = results['numpy']
     case = dict(
-        shape=list(distmat.shape), difficulty=difficulty,
+        shape=list(distmat.shape),
+        difficulty=difficulty,
         R1=round(float(res['cmc'][0]) * 100, 2),
-        mAP=round(res['mAP'] * 100, 2), mINP=round(res['mINP'] * 100, 2),
-        checked_queries=n, same_as_stable_reference=bool(all(exact)),
+        mAP=round(res['mAP'] * 100, 2),
+        mINP=round(res['mINP'] * 100, 2),
+        checked_queries=n,
+        same_as_stable_reference=bool(all(exact)),
         backends_identical=all(
-            np.array_equal(results[b]['cmc'], res['cmc'])
-            and all(results[b][k] == res[k]
-                    for k in ('mAP', 'mINP', 'num_valid_queries'))
+            np.array_equal(results[b]['cmc'], res['cmc']) and all(
+                results[b][k] == res[k]
+                for k in ('mAP', 'mINP', 'num_valid_queries'))
             for b in backends),
-        argsort_s=walls['argsort'], argsort_cpu_s=cpus['argsort'],
-        reference_s=ref_wall, **backend_times(walls, cpus, backends))
+        argsort_s=walls['argsort'],
+        argsort_cpu_s=cpus['argsort'],
+        reference_s=ref_wall,
+        **backend_times(walls, cpus, backends))
     for b in backends:
         peak, _ = traced_peak(
             lambda: evaluate_rank(distmat, *labels, backend=b))
@@ -270,21 +313,32 @@ def msmt_case(args, rng):
     m = min(n, 1000)
     dist_wall, _, distmat = timed(lambda: pairwise_distance(q[:m], g), 1)
     backends = cpu_backends()
-    fns = {b: (lambda b=b: evaluate_rank(distmat, labels[0][:m], labels[1],
-                                         labels[2][:m], labels[3],
-                                         backend=b))
-           for b in backends}
+    fns = {
+        b: (lambda b=b: evaluate_rank(
+            distmat,
+            labels[0][:m],
+            labels[1],
+            labels[2][:m],
+            labels[3],
+            backend=b))
+        for b in backends
+    }
     fns['argsort'] = lambda: np.argsort(distmat, axis=1)
     walls, cpus, _ = timed_in_turns(fns, args.repeats)
     full_q = MSMT17['num_query']
     return dict(
-        shape=[full_q, MSMT17['num_gallery']], dim=args.msmt_dim,
+        shape=[full_q, MSMT17['num_gallery']],
+        dim=args.msmt_dim,
         R1=round(float(res['cmc'][0]) * 100, 2),
-        mAP=round(res['mAP'] * 100, 2), mINP=round(res['mINP'] * 100, 2),
+        mAP=round(res['mAP'] * 100, 2),
+        mINP=round(res['mINP'] * 100, 2),
         from_features_queries=n,
         from_features_backend=resolve_backend('auto'),
-        ours_from_features_s=ours_wall, ours_from_features_cpu_s=ours_cpu,
-        distmat_queries=m, distance_s=dist_wall, argsort_s=walls['argsort'],
+        ours_from_features_s=ours_wall,
+        ours_from_features_cpu_s=ours_cpu,
+        distmat_queries=m,
+        distance_s=dist_wall,
+        argsort_s=walls['argsort'],
         **backend_times(walls, cpus, backends),
         ours_peak_bytes_beyond_features=peak,
         feature_bytes=q.nbytes + g.nbytes,
@@ -305,16 +359,18 @@ def cuda_case(args, rng):
     cuda_labels = [torch.from_numpy(x).cuda() for x in labels]
 
     def sync(fn):
+
         def run():
             out = fn()
             torch.cuda.synchronize()
             return out
+
         return run
 
-    ours, _, res = timed(sync(lambda: evaluate_rank(distmat, *cuda_labels)),
-                         args.repeats)
-    sort, _, _ = timed(sync(lambda: torch.argsort(distmat, dim=1)),
-                       args.repeats)
+    ours, _, res = timed(
+        sync(lambda: evaluate_rank(distmat, *cuda_labels)), args.repeats)
+    sort, _, _ = timed(
+        sync(lambda: torch.argsort(distmat, dim=1)), args.repeats)
     cpu_res = evaluate_rank(distmat.cpu().numpy(), *labels)
     msmt_labels = make_labels(rng, **MSMT17)
     q, g = make_features(rng, msmt_labels[0], msmt_labels[1],
@@ -325,25 +381,31 @@ def cuda_case(args, rng):
     feat_wall, _, _ = timed(
         sync(lambda: evaluate_rank_from_features(q, g, *msmt_labels)), 1)
     return dict(
-        device=torch.cuda.get_device_name(), shape=list(distmat.shape),
-        ours_s=ours, torch_argsort_s=sort, ratio_to_argsort=ours / sort,
-        same_as_cpu=bool(np.array_equal(res['cmc'], cpu_res['cmc'])
-                         and res['mAP'] == cpu_res['mAP']),
+        device=torch.cuda.get_device_name(),
+        shape=list(distmat.shape),
+        ours_s=ours,
+        torch_argsort_s=sort,
+        ratio_to_argsort=ours / sort,
+        same_as_cpu=bool(
+            np.array_equal(res['cmc'], cpu_res['cmc'])
+            and res['mAP'] == cpu_res['mAP']),
         msmt17_from_features_s=feat_wall,
-        msmt17_peak_gpu_bytes_beyond_features=torch.cuda.max_memory_allocated()
-        - base)
+        msmt17_peak_gpu_bytes_beyond_features=torch.cuda.max_memory_allocated(
+        ) - base)
 
 
 def main():
     args = parse_args()
     rng = np.random.default_rng(args.seed)
     report = dict(
-        machine=dict(processor=platform.processor() or platform.machine(),
-                     numpy=np.__version__, torch=torch.__version__,
-                     cuda=torch.cuda.is_available()),
-        numba=numba_compile_time(), repeats=args.repeats, market=[
-            market_case(args, d, rng) for d in args.difficulty
-        ])
+        machine=dict(
+            processor=platform.processor() or platform.machine(),
+            numpy=np.__version__,
+            torch=torch.__version__,
+            cuda=torch.cuda.is_available()),
+        numba=numba_compile_time(),
+        repeats=args.repeats,
+        market=[market_case(args, d, rng) for d in args.difficulty])
     if args.msmt_queries > 0:
         report['msmt17'] = msmt_case(args, rng)
     if torch.cuda.is_available():

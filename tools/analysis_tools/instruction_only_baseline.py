@@ -34,26 +34,40 @@ def parse_args():
     parser = argparse.ArgumentParser(
         description='Score the instruction-only ranking of instructed tasks')
     parser.add_argument('data_root', help='folder of the OmniReID lists')
-    parser.add_argument('--tasks', nargs='+', default=['ctcc', 'li'],
-                        help='instructed tasks to score (default: ctcc li)')
     parser.add_argument(
-        '--list-pattern', default='datalist/{subset}_{task}.txt',
+        '--tasks',
+        nargs='+',
+        default=['ctcc', 'li'],
+        help='instructed tasks to score (default: ctcc li)')
+    parser.add_argument(
+        '--list-pattern',
+        default='datalist/{subset}_{task}.txt',
         help='list file of a subset and task, relative to data_root '
         '(default: the SynthOmniReID layout)')
-    parser.add_argument('--seeds', type=int, default=10,
-                        help='random tie orders averaged (default: 10)')
+    parser.add_argument(
+        '--seeds',
+        type=int,
+        default=10,
+        help='random tie orders averaged (default: 10)')
     return parser.parse_args()
 
 
 def load_labels(data_root: str, list_file: str, task: str,
                 subset: str) -> dict:
     """pids, cameras and clothes ids (the instructed outfit) of a list."""
-    dataset = OmniReIDList(data_root=data_root, list_file=list_file,
-                           task=task, subset=subset, check_files=False,
-                           lazy_init=False, serialize_data=False)
+    dataset = OmniReIDList(
+        data_root=data_root,
+        list_file=list_file,
+        task=task,
+        subset=subset,
+        check_files=False,
+        lazy_init=False,
+        serialize_data=False)
     records = [dataset.get_data_info(i) for i in range(len(dataset))]
-    return {key: np.array([r[key] for r in records])
-            for key in ('pid', 'camid', 'clothes_id')}
+    return {
+        key: np.array([r[key] for r in records])
+        for key in ('pid', 'camid', 'clothes_id')
+    }
 
 
 def instruction_only_features(clothes_ids: np.ndarray, vocabulary: dict,
@@ -68,33 +82,43 @@ def instruction_only_features(clothes_ids: np.ndarray, vocabulary: dict,
 def score_task(data_root: str, pattern: str, task: str,
                num_seeds: int) -> dict:
     query, gallery = (
-        load_labels(data_root, pattern.format(subset=subset, task=task),
-                    task, subset) for subset in ('query', 'gallery'))
-    outfits = np.unique(np.concatenate([query['clothes_id'],
-                                        gallery['clothes_id']]))
+        load_labels(data_root, pattern.format(subset=subset, task=task), task,
+                    subset) for subset in ('query', 'gallery'))
+    outfits = np.unique(
+        np.concatenate([query['clothes_id'], gallery['clothes_id']]))
     vocabulary = {c: i for i, c in enumerate(outfits.tolist())}
     runs = []
     for seed in range(num_seeds):
         rng = np.random.default_rng(seed)
         res = ReIDMetric.calculate(
             instruction_only_features(query['clothes_id'], vocabulary, rng),
-            instruction_only_features(gallery['clothes_id'], vocabulary,
-                                      rng),
-            query['pid'], gallery['pid'], query['camid'], gallery['camid'],
-            query['clothes_id'], gallery['clothes_id'], match_clothes=True)
+            instruction_only_features(gallery['clothes_id'], vocabulary, rng),
+            query['pid'],
+            gallery['pid'],
+            query['camid'],
+            gallery['camid'],
+            query['clothes_id'],
+            gallery['clothes_id'],
+            match_clothes=True)
         runs.append([res[k] for k in STATS])
     runs = np.array(runs)
     wearers = {}
     for pid, cid in zip(gallery['pid'], gallery['clothes_id']):
         wearers.setdefault(cid, set()).add(pid)
-    shared = np.mean([len(wearers.get(cid, ())) > 1
-                      for cid in query['clothes_id']])
+    shared = np.mean(
+        [len(wearers.get(cid, ())) > 1 for cid in query['clothes_id']])
     return dict(
         num_queries=len(query['pid']),
         num_gallery=len(gallery['pid']),
         shared_target_fraction=round(float(shared), 4),
-        mean={k: round(float(v), 2) for k, v in zip(STATS, runs.mean(0))},
-        std={k: round(float(v), 2) for k, v in zip(STATS, runs.std(0))})
+        mean={
+            k: round(float(v), 2)
+            for k, v in zip(STATS, runs.mean(0))
+        },
+        std={
+            k: round(float(v), 2)
+            for k, v in zip(STATS, runs.std(0))
+        })
 
 
 def main():

@@ -41,8 +41,12 @@ def load_records(dataset_type: str, data_root: str, subset: str,
     Returns:
         list[dict]: The records, in the loader's order.
     """
-    cfg = dict(type=dataset_type, data_root=data_root, subset=subset,
-               relabel=False, **options)
+    cfg = dict(
+        type=dataset_type,
+        data_root=data_root,
+        subset=subset,
+        relabel=False,
+        **options)
     if task is not None:
         cfg['task'] = task
     dataset = DATASETS.build(cfg)
@@ -62,8 +66,9 @@ def record_line(record: dict, root: str, captions: Dict[str, str],
                 caption_prefix: str) -> str:
     """The list line of one record; a caption is added to ``captions``."""
     task = record['task']
-    img = (NO_IMAGE if record['img_path'] is None else relative(
-        record['img_path'], root))
+    img = (
+        NO_IMAGE if record['img_path'] is None else relative(
+            record['img_path'], root))
     if task == 't2i' and record['instruction'] is not None:
         ref = f'{caption_prefix}{len(captions):07d}'
         captions[ref] = record['instruction']
@@ -84,9 +89,11 @@ def record_line(record: dict, root: str, captions: Dict[str, str],
 def ir_cameras_needed(records: List[dict], root: str) -> List[int]:
     """Cameras to pass as ``ir_cameras`` to :class:`OmniReIDList` so that
     the infrared images whose paths do not say so are read as infrared."""
-    hidden = {r['camid'] for r in records
-              if r['img_path'] is not None and r['modality'] == 'ir'
-              and infer_modality(relative(r['img_path'], root)) == 'rgb'}
+    hidden = {
+        r['camid']
+        for r in records if r['img_path'] is not None and r['modality'] == 'ir'
+        and infer_modality(relative(r['img_path'], root)) == 'rgb'
+    }
     if not hidden:
         return []
     rgb = {r['camid'] for r in records if r['modality'] == 'rgb'}
@@ -115,9 +122,13 @@ def update_captions(path: str, captions: Dict[str, str]) -> None:
         json.dump(merged, f, ensure_ascii=False, indent=0)
 
 
-def convert(dataset_type: str, data_root: str, root: Optional[str] = None,
-            out_dir: Optional[str] = None, task: Optional[str] = None,
-            options: Optional[Dict] = None, suffix: str = '',
+def convert(dataset_type: str,
+            data_root: str,
+            root: Optional[str] = None,
+            out_dir: Optional[str] = None,
+            task: Optional[str] = None,
+            options: Optional[Dict] = None,
+            suffix: str = '',
             name: Optional[str] = None) -> Dict:
     """Write the train, query and gallery lists of one benchmark.
 
@@ -146,8 +157,8 @@ def convert(dataset_type: str, data_root: str, root: Optional[str] = None,
     summary = dict(lists={}, ir_cameras=[])
     captions: Dict[str, str] = OrderedDict()
     for subset in ('train', 'query', 'gallery'):
-        records = load_records(dataset_type, data_root, subset, task,
-                               options or {})
+        records = load_records(dataset_type, data_root, subset, task, options
+                               or {})
         if not records:
             raise ValueError(f'{dataset_type} [{subset}] is empty.')
         rec_task = records[0]['task']
@@ -159,8 +170,7 @@ def convert(dataset_type: str, data_root: str, root: Optional[str] = None,
         summary['lists'][path] = len(lines)
         summary['task'] = rec_task
         summary['ir_cameras'] = sorted(
-            set(summary['ir_cameras']) | set(ir_cameras_needed(records,
-                                                               root)))
+            set(summary['ir_cameras']) | set(ir_cameras_needed(records, root)))
     if captions:
         caption_file = osp.join(out_dir, 'captions.json')
         update_captions(caption_file, captions)
@@ -171,22 +181,35 @@ def convert(dataset_type: str, data_root: str, root: Optional[str] = None,
 def parse_args():
     parser = argparse.ArgumentParser(
         description='Write OmniReID list files from a public benchmark')
-    parser.add_argument('type', help='loader name, e.g. Market1501, PRCC, '
-                        'SYSUMM01, CUHKPEDES')
+    parser.add_argument(
+        'type',
+        help='loader name, e.g. Market1501, PRCC, '
+        'SYSUMM01, CUHKPEDES')
     parser.add_argument('data_root', help='data_root of the loader')
-    parser.add_argument('--root', help='folder the list paths are relative '
-                        'to (default: data_root)')
-    parser.add_argument('--out-dir', help='folder of the lists (default: '
-                        '<root>/datalist)')
-    parser.add_argument('--task', help='task to write: trad, cc or vi '
-                        '(default: the benchmark\'s own)')
-    parser.add_argument('--suffix', default='', help='added to the list '
-                        'names, e.g. _same')
-    parser.add_argument('--name', help='prefix of caption keys (default: '
-                        'the dataset name)')
-    parser.add_argument('--options', nargs='+', action=DictAction,
-                        default={}, help='other loader arguments, e.g. '
-                        'variant=detected clothes=same')
+    parser.add_argument(
+        '--root',
+        help='folder the list paths are relative '
+        'to (default: data_root)')
+    parser.add_argument(
+        '--out-dir', help='folder of the lists (default: '
+        '<root>/datalist)')
+    parser.add_argument(
+        '--task',
+        help='task to write: trad, cc or vi '
+        '(default: the benchmark\'s own)')
+    parser.add_argument(
+        '--suffix', default='', help='added to the list '
+        'names, e.g. _same')
+    parser.add_argument(
+        '--name', help='prefix of caption keys (default: '
+        'the dataset name)')
+    parser.add_argument(
+        '--options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='other loader arguments, e.g. '
+        'variant=detected clothes=same')
     return parser.parse_args()
 
 
@@ -194,10 +217,15 @@ def main():
     from mmreid_instruct.utils import register_all_modules
     register_all_modules()
     args = parse_args()
-    summary = convert(args.type, args.data_root, root=args.root,
-                      out_dir=args.out_dir, task=args.task,
-                      options=args.options, suffix=args.suffix,
-                      name=args.name)
+    summary = convert(
+        args.type,
+        args.data_root,
+        root=args.root,
+        out_dir=args.out_dir,
+        task=args.task,
+        options=args.options,
+        suffix=args.suffix,
+        name=args.name)
     root = args.root or args.data_root
     for path, rows in summary['lists'].items():
         print(f'{path}: {rows} rows')

@@ -12,10 +12,15 @@ from mmreid_instruct.datasets.cuhk03 import (CUHK03_VARIANTS,
 def parse_args():
     parser = argparse.ArgumentParser(
         description='Extract the images of cuhk-03.mat')
-    parser.add_argument('root', help='the cuhk03 folder, which holds '
-                        'cuhk03_release/cuhk-03.mat')
-    parser.add_argument('--variants', nargs='+', default=CUHK03_VARIANTS,
-                        choices=CUHK03_VARIANTS)
+    parser.add_argument(
+        'root',
+        help='the cuhk03 folder, which holds '
+        'cuhk03_release/cuhk-03.mat')
+    parser.add_argument(
+        '--variants',
+        nargs='+',
+        default=CUHK03_VARIANTS,
+        choices=CUHK03_VARIANTS)
     return parser.parse_args()
 
 

@@ -38,28 +38,37 @@ def parse_args(argv=None):
         description='Generate SynthOmniReID (the six Instruct-ReID tasks in '
         'the official list format).')
     parser.add_argument(
-        '--preset', default='tiny', choices=sorted(PRESETS),
+        '--preset',
+        default='tiny',
+        choices=sorted(PRESETS),
         help='size preset (default: tiny)')
     parser.add_argument(
-        '--out', required=True, help='folder to create, e.g. '
+        '--out',
+        required=True,
+        help='folder to create, e.g. '
         'data/synth_omnireid_tiny')
     parser.add_argument(
         '--seed', type=int, default=0, help='random seed (default: 0)')
     parser.add_argument(
-        '--set', nargs='+', metavar='KEY=VALUE',
+        '--set',
+        nargs='+',
+        metavar='KEY=VALUE',
         help='override preset parameters, e.g. occlusion_prob=0.3')
     parser.add_argument(
-        '--json', action='store_true',
+        '--json',
+        action='store_true',
         help='print the whole summary as JSON instead of a table')
     return parser.parse_args(argv)
 
 
 def format_summary(summary: dict) -> str:
     """A table of the list sizes and the files of a summary."""
-    lines = [f"SynthOmniReID preset={summary['preset']} "
-             f"seed={summary['seed']} "
-             f"(generator {summary['generator_version']})",
-             f"{'task':<6}{'subset':<9}{'rows':>7}{'ids':>6}{'images':>8}"]
+    lines = [
+        f"SynthOmniReID preset={summary['preset']} "
+        f"seed={summary['seed']} "
+        f"(generator {summary['generator_version']})",
+        f"{'task':<6}{'subset':<9}{'rows':>7}{'ids':>6}{'images':>8}"
+    ]
     for task in TASKS:
         for subset in ('train', 'query', 'gallery'):
             count = summary['counts'][task][subset]

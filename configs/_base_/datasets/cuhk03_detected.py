@@ -11,7 +11,9 @@ train_dataloader = dict(
     **_base_.train_loader_args,
     sampler=_base_.train_sampler,
     dataset=dict(
-        type=dataset_type, data_root=data_root, subset='train',
+        type=dataset_type,
+        data_root=data_root,
+        subset='train',
         variant=variant,
         pipeline=_base_.train_pipeline))
 
@@ -20,12 +22,18 @@ test_dataloader = dict(
     dataset=dict(
         type='ConcatDataset',
         datasets=[
-            dict(type=dataset_type, data_root=data_root, subset='query',
-                 variant=variant,
-                 pipeline=_base_.test_pipeline),
-            dict(type=dataset_type, data_root=data_root, subset='gallery',
-                 variant=variant,
-                 pipeline=_base_.test_pipeline),
+            dict(
+                type=dataset_type,
+                data_root=data_root,
+                subset='query',
+                variant=variant,
+                pipeline=_base_.test_pipeline),
+            dict(
+                type=dataset_type,
+                data_root=data_root,
+                subset='gallery',
+                variant=variant,
+                pipeline=_base_.test_pipeline),
         ]))
 test_evaluator = dict(type='ReIDMetric')
 

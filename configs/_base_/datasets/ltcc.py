@@ -10,7 +10,9 @@ train_dataloader = dict(
     **_base_.train_loader_args,
     sampler=_base_.train_sampler,
     dataset=dict(
-        type=dataset_type, data_root=data_root, subset='train',
+        type=dataset_type,
+        data_root=data_root,
+        subset='train',
         pipeline=_base_.train_pipeline))
 
 test_dataloader = dict(
@@ -18,10 +20,16 @@ test_dataloader = dict(
     dataset=dict(
         type='ConcatDataset',
         datasets=[
-            dict(type=dataset_type, data_root=data_root, subset='query',
-                 pipeline=_base_.test_pipeline),
-            dict(type=dataset_type, data_root=data_root, subset='gallery',
-                 pipeline=_base_.test_pipeline),
+            dict(
+                type=dataset_type,
+                data_root=data_root,
+                subset='query',
+                pipeline=_base_.test_pipeline),
+            dict(
+                type=dataset_type,
+                data_root=data_root,
+                subset='gallery',
+                pipeline=_base_.test_pipeline),
         ]))
 test_evaluator = [
     dict(type='ReIDMetric', prefix='general'),

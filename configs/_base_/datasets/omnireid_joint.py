@@ -10,17 +10,24 @@ img_scale = (128, 256)  # (w, h)
 instruction_img_scale = (128, 128)  # (w, h)
 
 
-
 def _train_pipeline(with_instruction_img):
     return [
-        dict(type='LoadReIDImage', with_instruction_img=with_instruction_img,
-             instruction_img_scale=instruction_img_scale),
-        dict(type='ColorJitter', brightness=0.5, contrast=0.5,
-             saturation=0.5, hue=0.4),
+        dict(
+            type='LoadReIDImage',
+            with_instruction_img=with_instruction_img,
+            instruction_img_scale=instruction_img_scale),
+        dict(
+            type='ColorJitter',
+            brightness=0.5,
+            contrast=0.5,
+            saturation=0.5,
+            hue=0.4),
         dict(type='Resize', scale=img_scale, keep_ratio=False),
         dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-        dict(type='RandomCrop', crop_size=(img_scale[1], img_scale[0]),
-             padding=10),
+        dict(
+            type='RandomCrop',
+            crop_size=(img_scale[1], img_scale[0]),
+            padding=10),
         dict(type='RandomErasing', erase_prob=0.5, mode='rand'),
         dict(type='PackReIDInputs'),
     ]
@@ -28,8 +35,10 @@ def _train_pipeline(with_instruction_img):
 
 def _test_pipeline(with_instruction_img):
     return [
-        dict(type='LoadReIDImage', with_instruction_img=with_instruction_img,
-             instruction_img_scale=instruction_img_scale),
+        dict(
+            type='LoadReIDImage',
+            with_instruction_img=with_instruction_img,
+            instruction_img_scale=instruction_img_scale),
         dict(type='Resize', scale=img_scale, keep_ratio=False),
         dict(type='PackReIDInputs'),
     ]
@@ -41,23 +50,28 @@ def _uses_instruction_img(task):
 
 
 def _list(root, list_file, task, subset, name, **kwargs):
-    return dict(type=dataset_type, data_root=data_root + root,
-                list_file=list_file, task=task, subset=subset,
-                dataset_name=name, **kwargs)
+    return dict(
+        type=dataset_type,
+        data_root=data_root + root,
+        list_file=list_file,
+        task=task,
+        subset=subset,
+        dataset_name=name,
+        **kwargs)
 
 
 def _train(root, list_file, task, name, **kwargs):
     pipeline = _train_pipeline(_uses_instruction_img(task))
-    return _list(root, list_file, task, 'train', name, pipeline=pipeline,
-                 **kwargs)
+    return _list(
+        root, list_file, task, 'train', name, pipeline=pipeline, **kwargs)
 
 
 def _test(root, query, gallery, task, name, **kwargs):
     pipeline = _test_pipeline(_uses_instruction_img(task))
     return [
         _list(root, query, task, 'query', name, pipeline=pipeline, **kwargs),
-        _list(root, gallery, task, 'gallery', name, pipeline=pipeline,
-              **kwargs),
+        _list(
+            root, gallery, task, 'gallery', name, pipeline=pipeline, **kwargs),
     ]
 
 
@@ -74,10 +88,18 @@ train_lists = [
     _train('cuhk', 'datalist/train.txt', 'trad', 'cuhk'),
     _train('ltcc', 'datalist/train.txt', 'cc', 'ltcc'),
     _train('llcm', 'train.txt', 'vi', 'llcm'),
-    _train('CUHK-Pedes', 'train_t2i_v2.txt', 't2i', 'cuhk_pedes',
-           caption_file=pedes_captions),
-    _train('real1', 'datalist/train_attr.txt', 'li', 'real1',
-           caption_file=real1_captions),
+    _train(
+        'CUHK-Pedes',
+        'train_t2i_v2.txt',
+        't2i',
+        'cuhk_pedes',
+        caption_file=pedes_captions),
+    _train(
+        'real1',
+        'datalist/train_attr.txt',
+        'li',
+        'real1',
+        caption_file=real1_captions),
     _train('prcc', 'datalist/train.txt', 'cc', 'prcc'),
     _train('vc_clothes', 'datalist/train.txt', 'cc', 'vc_clothes'),
 ]
@@ -88,8 +110,11 @@ train_dataloader = dict(
     persistent_workers=True,
     # Every list drawn equally often, as the official code gives each task
     # the same share of GPUs.
-    sampler=dict(type='MultiTaskPKSampler', num_pids=32, num_instances=4,
-                 ratios=[1] * len(train_lists)),
+    sampler=dict(
+        type='MultiTaskPKSampler',
+        num_pids=32,
+        num_instances=4,
+        ratios=[1] * len(train_lists)),
     dataset=dict(type='ReIDConcatDataset', datasets=train_lists),
 )
 
@@ -102,34 +127,43 @@ test_dataloader = dict(
     batch_sampler=dict(type='PerDatasetBatchSampler'),
     dataset=dict(
         type='ReIDConcatDataset',
-        datasets=(
-            _test('market', 'datalist/query.txt', 'datalist/gallery.txt',
-                  'trad', 'market') +
-            _test('msmt', 'datalist/query.txt', 'datalist/gallery.txt',
-                  'trad', 'msmt') +
-            _test('cuhk', 'datalist/query.txt', 'datalist/gallery.txt',
-                  'trad', 'cuhk') +
-            _test('ltcc', 'datalist/query_cc.txt', 'datalist/gallery_cc.txt',
-                  'cc', 'ltcc') +
-            _test('prcc', 'datalist/query.txt', 'datalist/gallery.txt', 'cc',
-                  'prcc') +
-            _test('vc_clothes', 'datalist/query.txt',
-                  'datalist/gallery.txt', 'cc', 'vc_clothes') +
-            _test('real2', 'datalist/query.txt', 'datalist/gallery.txt',
-                  'ctcc', 'real2') +
-            _test('real2', 'datalist/query_attr.txt',
-                  'datalist/gallery_attr.txt', 'li', 'real2',
-                  caption_file=real2_captions) +
-            _test('llcm', 'query.txt', 'gallery.txt', 'vi', 'llcm') +
-            _test('CUHK-Pedes', 'query_t2i_v2.txt', 'gallery_t2i_v2.txt',
-                  't2i', 'cuhk_pedes', caption_file=pedes_captions))),
+        datasets=(_test('market', 'datalist/query.txt', 'datalist/gallery.txt',
+                        'trad', 'market') +
+                  _test('msmt', 'datalist/query.txt', 'datalist/gallery.txt',
+                        'trad', 'msmt') +
+                  _test('cuhk', 'datalist/query.txt', 'datalist/gallery.txt',
+                        'trad', 'cuhk') +
+                  _test('ltcc', 'datalist/query_cc.txt',
+                        'datalist/gallery_cc.txt', 'cc', 'ltcc') +
+                  _test('prcc', 'datalist/query.txt', 'datalist/gallery.txt',
+                        'cc', 'prcc') +
+                  _test('vc_clothes', 'datalist/query.txt',
+                        'datalist/gallery.txt', 'cc', 'vc_clothes') +
+                  _test('real2', 'datalist/query.txt', 'datalist/gallery.txt',
+                        'ctcc', 'real2') + _test(
+                            'real2',
+                            'datalist/query_attr.txt',
+                            'datalist/gallery_attr.txt',
+                            'li',
+                            'real2',
+                            caption_file=real2_captions) +
+                  _test('llcm', 'query.txt', 'gallery.txt', 'vi', 'llcm') +
+                  _test(
+                      'CUHK-Pedes',
+                      'query_t2i_v2.txt',
+                      'gallery_t2i_v2.txt',
+                      't2i',
+                      'cuhk_pedes',
+                      caption_file=pedes_captions))),
 )
 # Keys <dataset_name>/<task>/{R1,R5,R10,mAP,mINP}; each family of test
 # sets with its benchmark protocol.
 test_evaluator = [
     dict(type='ReIDMetric', dataset_names=['market', 'msmt', 'cuhk']),
-    dict(type='ReIDMetric', dataset_names=['ltcc', 'prcc', 'vc_clothes'],
-         clothes_mode='cc'),
+    dict(
+        type='ReIDMetric',
+        dataset_names=['ltcc', 'prcc', 'vc_clothes'],
+        clothes_mode='cc'),
     dict(type='ReIDMetric', dataset_names=['real2']),  # ctcc and li
     dict(type='VIReIDMetric', dataset_names=['llcm']),
     dict(type='T2IMetric', dataset_names=['cuhk_pedes']),

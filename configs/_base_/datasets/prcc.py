@@ -10,7 +10,9 @@ train_dataloader = dict(
     **_base_.train_loader_args,
     sampler=_base_.train_sampler,
     dataset=dict(
-        type=dataset_type, data_root=data_root, subset='train',
+        type=dataset_type,
+        data_root=data_root,
+        subset='train',
         pipeline=_base_.train_pipeline))
 
 test_dataloader = dict(
@@ -18,11 +20,17 @@ test_dataloader = dict(
     dataset=dict(
         type='ConcatDataset',
         datasets=[
-            dict(type=dataset_type, data_root=data_root, subset='query',
-                 clothes='both',
-                 pipeline=_base_.test_pipeline),
-            dict(type=dataset_type, data_root=data_root, subset='gallery',
-                 pipeline=_base_.test_pipeline),
+            dict(
+                type=dataset_type,
+                data_root=data_root,
+                subset='query',
+                clothes='both',
+                pipeline=_base_.test_pipeline),
+            dict(
+                type=dataset_type,
+                data_root=data_root,
+                subset='gallery',
+                pipeline=_base_.test_pipeline),
         ]))
 # Camera ids are 0-based: A=0, B=1, C=2.
 test_evaluator = [

@@ -17,12 +17,16 @@ instruction_img_scale = (64, 64)  # (w, h)
 
 def _train_pipeline(with_instruction_img):
     return [
-        dict(type='LoadReIDImage', with_instruction_img=with_instruction_img,
-             instruction_img_scale=instruction_img_scale),
+        dict(
+            type='LoadReIDImage',
+            with_instruction_img=with_instruction_img,
+            instruction_img_scale=instruction_img_scale),
         dict(type='Resize', scale=img_scale, keep_ratio=False),
         dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-        dict(type='RandomCrop', crop_size=(img_scale[1], img_scale[0]),
-             padding=5),
+        dict(
+            type='RandomCrop',
+            crop_size=(img_scale[1], img_scale[0]),
+            padding=5),
         dict(type='RandomErasing', erase_prob=0.5, mode='rand'),
         dict(type='PackReIDInputs'),
     ]
@@ -30,8 +34,10 @@ def _train_pipeline(with_instruction_img):
 
 def _test_pipeline(with_instruction_img):
     return [
-        dict(type='LoadReIDImage', with_instruction_img=with_instruction_img,
-             instruction_img_scale=instruction_img_scale),
+        dict(
+            type='LoadReIDImage',
+            with_instruction_img=with_instruction_img,
+            instruction_img_scale=instruction_img_scale),
         dict(type='Resize', scale=img_scale, keep_ratio=False),
         dict(type='PackReIDInputs'),
     ]
@@ -49,24 +55,43 @@ train_dataloader = dict(
     batch_size=32,  # = P x K of the sampler
     num_workers=1,
     persistent_workers=True,
-    sampler=dict(type='MultiTaskPKSampler', num_pids=8, num_instances=4,
-                 ratios=None),  # sub-datasets drawn in proportion to size
+    sampler=dict(
+        type='MultiTaskPKSampler', num_pids=8, num_instances=4,
+        ratios=None),  # sub-datasets drawn in proportion to size
     dataset=dict(
         type='ReIDConcatDataset',
         defaults=synth_args,  # data_root, preset and seed of every set
         datasets=[
-            dict(type=dataset_type, task='trad', subset='train',
-                 pipeline=train_pipeline),
-            dict(type=dataset_type, task='cc', subset='train',
-                 pipeline=train_pipeline_instruction_img),
-            dict(type=dataset_type, task='ctcc', subset='train',
-                 pipeline=train_pipeline_instruction_img),
-            dict(type=dataset_type, task='li', subset='train',
-                 pipeline=train_pipeline),
-            dict(type=dataset_type, task='vi', subset='train',
-                 pipeline=train_pipeline),
-            dict(type=dataset_type, task='t2i', subset='train',
-                 pipeline=train_pipeline),
+            dict(
+                type=dataset_type,
+                task='trad',
+                subset='train',
+                pipeline=train_pipeline),
+            dict(
+                type=dataset_type,
+                task='cc',
+                subset='train',
+                pipeline=train_pipeline_instruction_img),
+            dict(
+                type=dataset_type,
+                task='ctcc',
+                subset='train',
+                pipeline=train_pipeline_instruction_img),
+            dict(
+                type=dataset_type,
+                task='li',
+                subset='train',
+                pipeline=train_pipeline),
+            dict(
+                type=dataset_type,
+                task='vi',
+                subset='train',
+                pipeline=train_pipeline),
+            dict(
+                type=dataset_type,
+                task='t2i',
+                subset='train',
+                pipeline=train_pipeline),
         ]),
 )
 
@@ -84,30 +109,66 @@ test_dataloader = dict(
         type='ReIDConcatDataset',
         defaults=synth_args,  # data_root, preset and seed of every set
         datasets=[
-            dict(type=dataset_type, task='trad', subset='query',
-                 pipeline=test_pipeline),
-            dict(type=dataset_type, task='trad', subset='gallery',
-                 pipeline=test_pipeline),
-            dict(type=dataset_type, task='cc', subset='query',
-                 pipeline=test_pipeline_instruction_img),
-            dict(type=dataset_type, task='cc', subset='gallery',
-                 pipeline=test_pipeline_instruction_img),
-            dict(type=dataset_type, task='ctcc', subset='query',
-                 pipeline=test_pipeline_instruction_img),
-            dict(type=dataset_type, task='ctcc', subset='gallery',
-                 pipeline=test_pipeline_instruction_img),
-            dict(type=dataset_type, task='li', subset='query',
-                 pipeline=test_pipeline),
-            dict(type=dataset_type, task='li', subset='gallery',
-                 pipeline=test_pipeline),
-            dict(type=dataset_type, task='vi', subset='query',
-                 pipeline=test_pipeline),
-            dict(type=dataset_type, task='vi', subset='gallery',
-                 pipeline=test_pipeline),
-            dict(type=dataset_type, task='t2i', subset='query',
-                 pipeline=test_pipeline),
-            dict(type=dataset_type, task='t2i', subset='gallery',
-                 pipeline=test_pipeline),
+            dict(
+                type=dataset_type,
+                task='trad',
+                subset='query',
+                pipeline=test_pipeline),
+            dict(
+                type=dataset_type,
+                task='trad',
+                subset='gallery',
+                pipeline=test_pipeline),
+            dict(
+                type=dataset_type,
+                task='cc',
+                subset='query',
+                pipeline=test_pipeline_instruction_img),
+            dict(
+                type=dataset_type,
+                task='cc',
+                subset='gallery',
+                pipeline=test_pipeline_instruction_img),
+            dict(
+                type=dataset_type,
+                task='ctcc',
+                subset='query',
+                pipeline=test_pipeline_instruction_img),
+            dict(
+                type=dataset_type,
+                task='ctcc',
+                subset='gallery',
+                pipeline=test_pipeline_instruction_img),
+            dict(
+                type=dataset_type,
+                task='li',
+                subset='query',
+                pipeline=test_pipeline),
+            dict(
+                type=dataset_type,
+                task='li',
+                subset='gallery',
+                pipeline=test_pipeline),
+            dict(
+                type=dataset_type,
+                task='vi',
+                subset='query',
+                pipeline=test_pipeline),
+            dict(
+                type=dataset_type,
+                task='vi',
+                subset='gallery',
+                pipeline=test_pipeline),
+            dict(
+                type=dataset_type,
+                task='t2i',
+                subset='query',
+                pipeline=test_pipeline),
+            dict(
+                type=dataset_type,
+                task='t2i',
+                subset='gallery',
+                pipeline=test_pipeline),
         ]),
 )
 # Keys: synth_omnireid/<task>/{R1,R5,R10,mAP,mINP} for the six tasks.

@@ -9,8 +9,7 @@ train_pipeline = [
     dict(type='LoadReIDImage'),
     dict(type='Resize', scale=img_scale, keep_ratio=False),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='RandomCrop', crop_size=(img_scale[1], img_scale[0]),
-         padding=5),
+    dict(type='RandomCrop', crop_size=(img_scale[1], img_scale[0]), padding=5),
     dict(type='RandomErasing', erase_prob=0.5, mode='rand'),
     dict(type='PackReIDInputs'),
 ]
@@ -26,7 +25,9 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='PKSampler', num_pids=8, num_instances=4),
     dataset=dict(
-        type=dataset_type, subset='train', pipeline=train_pipeline,
+        type=dataset_type,
+        subset='train',
+        pipeline=train_pipeline,
         **synth_args),
 )
 
@@ -38,10 +39,16 @@ test_dataloader = dict(
     dataset=dict(
         type='ConcatDataset',
         datasets=[
-            dict(type=dataset_type, subset='query', pipeline=test_pipeline,
-                 **synth_args),
-            dict(type=dataset_type, subset='gallery',
-                 pipeline=test_pipeline, **synth_args),
+            dict(
+                type=dataset_type,
+                subset='query',
+                pipeline=test_pipeline,
+                **synth_args),
+            dict(
+                type=dataset_type,
+                subset='gallery',
+                pipeline=test_pipeline,
+                **synth_args),
         ]),
 )
 test_evaluator = dict(type='ReIDMetric')

@@ -11,7 +11,9 @@ train_dataloader = dict(
     **_base_.train_loader_args,
     sampler=_base_.train_sampler,
     dataset=dict(
-        type=dataset_type, data_root=data_root, subset='train',
+        type=dataset_type,
+        data_root=data_root,
+        subset='train',
         pipeline=_base_.train_pipeline))
 
 test_dataloader = dict(
@@ -19,16 +21,22 @@ test_dataloader = dict(
     dataset=dict(
         type='ConcatDataset',
         datasets=[
-            dict(type=dataset_type, data_root=data_root, subset='query',
-                 mode=mode,
-                 pipeline=_base_.test_pipeline),
-            dict(type=dataset_type, data_root=data_root, subset='gallery',
-                 mode=mode,
-                 pipeline=_base_.test_pipeline),
+            dict(
+                type=dataset_type,
+                data_root=data_root,
+                subset='query',
+                mode=mode,
+                pipeline=_base_.test_pipeline),
+            dict(
+                type=dataset_type,
+                data_root=data_root,
+                subset='gallery',
+                mode=mode,
+                pipeline=_base_.test_pipeline),
         ]))
 # Single-shot gallery (one image per identity and camera), 10 seeded trials.
-test_evaluator = dict(type='VIReIDMetric', num_trials=10,
-                      sysu_camera_skip=True, prefix='all')
+test_evaluator = dict(
+    type='VIReIDMetric', num_trials=10, sysu_camera_skip=True, prefix='all')
 
 val_dataloader = test_dataloader
 val_evaluator = test_evaluator

@@ -6,7 +6,9 @@ model = dict(
     backbone=dict(
         type='mmpretrain.VisionTransformer',
         arch=dict(
-            embed_dims=192, num_layers=6, num_heads=3,
+            embed_dims=192,
+            num_layers=6,
+            num_heads=3,
             feedforward_channels=768),
         img_size=(128, 64),
         patch_size=16,
@@ -20,8 +22,7 @@ model = dict(
         type='ReIDHead',
         in_channels=192,
         num_classes=None,  # set by the dataset config
-        loss_cls=dict(type='LabelSmoothCrossEntropyLoss',
-                      label_smoothing=0.1),
+        loss_cls=dict(type='LabelSmoothCrossEntropyLoss', label_smoothing=0.1),
         loss_triplet=dict(type='TripletLoss', margin=0.3),
         bn_neck=True,
         test_feature='bn'),

@@ -38,16 +38,14 @@ model = dict(
         max_length=70,
         num_layers=6),
     image_instruction_encoder=dict(
-        type='ImageInstructionEncoder',
-        backbone=dict(**vit_b, img_size=128)),
+        type='ImageInstructionEncoder', backbone=dict(**vit_b, img_size=128)),
     fusion=dict(type='EditingTransformer', num_layers=2, num_heads=12),
     head=dict(
         type='InstructReIDHead',
         # num_classes={'<dataset_name>/<task>': ids}: set by the config
-        loss_cls=dict(type='LabelSmoothCrossEntropyLoss',
-                      label_smoothing=0.1),
-        loss_triplet=dict(type='AdaptiveTripletLoss', margin=0.3,
-                          second_weight=0.1)),
+        loss_cls=dict(type='LabelSmoothCrossEntropyLoss', label_smoothing=0.1),
+        loss_triplet=dict(
+            type='AdaptiveTripletLoss', margin=0.3, second_weight=0.1)),
     t2i_head=dict(type='T2IHead', embed_dims=256),
     instruction_blind=False,
 )

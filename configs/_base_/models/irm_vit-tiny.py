@@ -10,8 +10,8 @@
 # behind it (editing transformer input, T2I head) are trained.
 vit_tiny = dict(
     type='mmpretrain.VisionTransformer',
-    arch=dict(embed_dims=192, num_layers=6, num_heads=3,
-              feedforward_channels=768),
+    arch=dict(
+        embed_dims=192, num_layers=6, num_heads=3, feedforward_channels=768),
     patch_size=16,
     out_type='raw',
     with_cls_token=True,
@@ -30,16 +30,15 @@ model = dict(
         max_length=70,
         frozen=True),
     image_instruction_encoder=dict(
-        type='ImageInstructionEncoder',
-        backbone=dict(**vit_tiny, img_size=64)),
+        type='ImageInstructionEncoder', backbone=dict(**vit_tiny,
+                                                      img_size=64)),
     fusion=dict(type='EditingTransformer', num_layers=2, num_heads=3),
     head=dict(
         type='InstructReIDHead',
         # num_classes={'<dataset_name>/<task>': ids}: set by the config
-        loss_cls=dict(type='LabelSmoothCrossEntropyLoss',
-                      label_smoothing=0.1),
-        loss_triplet=dict(type='AdaptiveTripletLoss', margin=0.3,
-                          second_weight=0.1)),
+        loss_cls=dict(type='LabelSmoothCrossEntropyLoss', label_smoothing=0.1),
+        loss_triplet=dict(
+            type='AdaptiveTripletLoss', margin=0.3, second_weight=0.1)),
     t2i_head=dict(type='T2IHead', embed_dims=128),
     instruction_blind=False,
 )

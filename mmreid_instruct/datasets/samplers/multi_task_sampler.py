@@ -11,8 +11,7 @@ from torch.utils.data import Sampler
 
 from mmreid_instruct.registry import DATA_SAMPLERS
 from mmreid_instruct.utils.tasks import normalize_task
-from .pk_sampler import (group_indices_by_pid, pk_batch_stream,
-                         pk_epoch_batches)
+from .pk_sampler import group_indices_by_pid, pk_batch_stream, pk_epoch_batches
 
 # Tags that keep the random streams of the sampler apart (the second entry
 # of every seed key).
@@ -149,9 +148,8 @@ class MultiTaskPKSampler(Sampler):
             raise ValueError('MultiTaskPKSampler: the concatenation is empty.')
         for k, sub in enumerate(self.datasets):
             if not hasattr(sub, 'get_pids'):
-                raise TypeError(
-                    f'MultiTaskPKSampler: sub-dataset {k} '
-                    f'({type(sub).__name__}) has no get_pids().')
+                raise TypeError(f'MultiTaskPKSampler: sub-dataset {k} '
+                                f'({type(sub).__name__}) has no get_pids().')
         sizes = [len(sub) for sub in self.datasets]
         cumulative = list(np.cumsum(sizes))
         if list(getattr(dataset, 'cumulative_sizes', cumulative)) != \
@@ -185,9 +183,9 @@ class MultiTaskPKSampler(Sampler):
         self._len = None
         print_log(
             f'MultiTaskPKSampler: {num_pids}x{num_instances} per batch, '
-            'sub-datasets drawn with probabilities ' + ', '.join(
-                f'{k} ({t}): {p:.3f}'
-                for k, (t, p) in enumerate(zip(self.tasks, self.probs))),
+            'sub-datasets drawn with probabilities ' +
+            ', '.join(f'{k} ({t}): {p:.3f}'
+                      for k, (t, p) in enumerate(zip(self.tasks, self.probs))),
             logger='current')
 
     @staticmethod
@@ -216,8 +214,9 @@ class MultiTaskPKSampler(Sampler):
                     k = int(key)
                 elif isinstance(key, str):
                     task = normalize_task(key)  # unknown names raise
-                    matches = [i for i, t in enumerate(self.tasks)
-                               if t == task]
+                    matches = [
+                        i for i, t in enumerate(self.tasks) if t == task
+                    ]
                     if not matches:
                         raise ValueError(
                             f'MultiTaskPKSampler: ratios key {key!r}: no '
@@ -263,9 +262,8 @@ class MultiTaskPKSampler(Sampler):
                     f'{w!r}.')
         weights = np.asarray(weights, dtype=np.float64)
         if weights.sum() <= 0:
-            raise ValueError(
-                'MultiTaskPKSampler: all ratios are zero (or all '
-                'sub-datasets are empty); nothing can be drawn.')
+            raise ValueError('MultiTaskPKSampler: all ratios are zero (or all '
+                             'sub-datasets are empty); nothing can be drawn.')
         return weights / weights.sum()
 
     @property
@@ -317,18 +315,19 @@ class MultiTaskPKSampler(Sampler):
         # Batches of each sub-dataset's stream taken by earlier iterations
         # (by all ranks together).
         taken = np.bincount(
-            self.iteration_datasets(0, step),
-            minlength=len(self.datasets)) * world_size
+            self.iteration_datasets(0, step), minlength=len(
+                self.datasets)) * world_size
         streams = {}
         while True:
             block = step // self.BLOCK
             for k in self._block(block)[step - block * self.BLOCK:]:
                 k = int(k)
                 if k not in streams:
-                    streams[k] = pk_batch_stream(
-                        self._indices_per_pid[k], self.num_pids,
-                        self.num_instances, [self.seed, _PK_STREAM, k],
-                        int(taken[k]))
+                    streams[k] = pk_batch_stream(self._indices_per_pid[k],
+                                                 self.num_pids,
+                                                 self.num_instances,
+                                                 [self.seed, _PK_STREAM, k],
+                                                 int(taken[k]))
                 for r in range(world_size):
                     number, batch = next(streams[k])
                     if r == rank:
@@ -349,9 +348,10 @@ class MultiTaskPKSampler(Sampler):
         over the ranks (a nominal epoch; the sampler is infinite)."""
         if self._len is None:
             self._len = sum(
-                len(pk_epoch_batches(
-                    groups, self.num_pids, self.num_instances,
-                    np.random.default_rng([self.seed, _PK_STREAM, k, 0])))
+                len(
+                    pk_epoch_batches(
+                        groups, self.num_pids, self.num_instances,
+                        np.random.default_rng([self.seed, _PK_STREAM, k, 0])))
                 for k, groups in enumerate(self._indices_per_pid)
                 if groups is not None)
         return (self._len // self.world_size) * self.batch_size

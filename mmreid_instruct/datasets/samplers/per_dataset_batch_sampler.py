@@ -40,7 +40,9 @@ class PerDatasetBatchSampler(Sampler):
         ...     dataset=dict(type='ReIDConcatDataset', datasets=[...]))
     """
 
-    def __init__(self, sampler: Sampler, batch_size: int,
+    def __init__(self,
+                 sampler: Sampler,
+                 batch_size: int,
                  drop_last: bool = False) -> None:
         if not isinstance(batch_size, int) or isinstance(
                 batch_size, bool) or batch_size < 1:

@@ -8,7 +8,8 @@ from torch.utils.data import Sampler
 from mmreid_instruct.registry import DATA_SAMPLERS
 
 
-def group_indices_by_pid(pids: Sequence[int], num_pids: int,
+def group_indices_by_pid(pids: Sequence[int],
+                         num_pids: int,
                          owner: str = 'PKSampler') -> List[np.ndarray]:
     """Group sample indices by identity, for P×K sampling.
 
@@ -62,8 +63,7 @@ def pk_epoch_batches(indices_per_pid: Sequence[np.ndarray], num_pids: int,
         indices = rng.permutation(indices)
         shortfall = -len(indices) % k
         if shortfall:
-            indices = np.concatenate(
-                [indices, rng.choice(indices, shortfall)])
+            indices = np.concatenate([indices, rng.choice(indices, shortfall)])
         groups.append(list(indices.reshape(-1, k)))
     batches = []
     # Identities with groups left, in increasing order (kept up to date
@@ -78,8 +78,10 @@ def pk_epoch_batches(indices_per_pid: Sequence[np.ndarray], num_pids: int,
     return batches
 
 
-def pk_batch_stream(indices_per_pid: Sequence[np.ndarray], num_pids: int,
-                    num_instances: int, seed_key: Sequence[int],
+def pk_batch_stream(indices_per_pid: Sequence[np.ndarray],
+                    num_pids: int,
+                    num_instances: int,
+                    seed_key: Sequence[int],
                     start: int = 0) -> Iterator[Tuple[int, np.ndarray]]:
     """Yield ``(batch_number, batch)`` of an endless P×K stream.
 
@@ -169,8 +171,8 @@ class PKSampler(Sampler):
         self.seed_samples = seed_samples
         self.rank, self.world_size = get_dist_info()
 
-        self._indices_per_pid = group_indices_by_pid(
-            dataset.get_pids(), num_pids, 'PKSampler')
+        self._indices_per_pid = group_indices_by_pid(dataset.get_pids(),
+                                                     num_pids, 'PKSampler')
         self._start_batch = 0
         self._epoch_length = None
 

@@ -85,8 +85,8 @@ def _colour(rng: np.random.Generator, low: int, high: int):
     return tuple(int(v) for v in rng.integers(low, high, size=3))
 
 
-def sample_camera(rng: np.random.Generator, cam_id: int,
-                  nuisance: float, noise_std: float) -> Camera:
+def sample_camera(rng: np.random.Generator, cam_id: int, nuisance: float,
+                  noise_std: float) -> Camera:
     """Draw a camera.
 
     Args:
@@ -116,8 +116,9 @@ def sample_camera(rng: np.random.Generator, cam_id: int,
         bg_colours=(_colour(rng, 40, 220), _colour(rng, 40, 220)),
         bg_seed=int(rng.integers(2**31)),
         gain=round(1.0 + nuisance * float(rng.uniform(-0.4, 0.3)), 4),
-        cast=tuple(round(1.0 + nuisance * float(v), 4)
-                   for v in rng.uniform(-0.2, 0.2, size=3)),
+        cast=tuple(
+            round(1.0 + nuisance * float(v), 4)
+            for v in rng.uniform(-0.2, 0.2, size=3)),
         blur=round(nuisance * float(rng.uniform(0.0, 1.3)), 4),
         noise=round(float(noise_std) * float(rng.uniform(0.5, 1.5)), 4),
         scale=round(float(rng.uniform(0.8, 0.93)), 4),
@@ -154,6 +155,13 @@ def sample_shot(rng: np.random.Generator, camera: Camera,
         kind = OCCLUDERS[int(rng.integers(len(OCCLUDERS)))]
         a, b, c = (float(v) for v in rng.random(3))
         occluder = (kind, a, b, c)
-    return Shot(view=view, facing=facing, scale=scale, dx=dx, dy=dy,
-                swing=swing, gain=gain, occluder=occluder,
-                occluder_colour=_colour(rng, 20, 235))
+    return Shot(
+        view=view,
+        facing=facing,
+        scale=scale,
+        dx=dx,
+        dy=dy,
+        swing=swing,
+        gain=gain,
+        occluder=occluder,
+        occluder_colour=_colour(rng, 20, 235))

@@ -85,7 +85,7 @@ MATERIALS = {
     'tank top': ('cotton', 'polyester'),
     'dress': ('cotton', 'silk', 'polyester'),
     'trousers': ('cotton', 'wool', 'polyester'),
-    'jeans': ('denim',),
+    'jeans': ('denim', ),
     'shorts': ('cotton', 'denim'),
     'skirt': ('cotton', 'polyester', 'denim'),
 }
@@ -93,9 +93,18 @@ MATERIALS = {
 #: Near-infrared reflectance of each material (0-1): what an infrared
 #: camera sees instead of the colour. Skin reflects strongly.
 IR_REFLECTANCE = {
-    'cotton': 0.74, 'linen': 0.70, 'silk': 0.80, 'polyester': 0.52,
-    'wool': 0.60, 'nylon': 0.38, 'leather': 0.24, 'denim': 0.46,
-    'skin': 0.88, 'hair': 0.30, 'rubber': 0.20, 'canvas': 0.56,
+    'cotton': 0.74,
+    'linen': 0.70,
+    'silk': 0.80,
+    'polyester': 0.52,
+    'wool': 0.60,
+    'nylon': 0.38,
+    'leather': 0.24,
+    'denim': 0.46,
+    'skin': 0.88,
+    'hair': 0.30,
+    'rubber': 0.20,
+    'canvas': 0.56,
 }
 
 #: Shoe colours.
@@ -217,11 +226,14 @@ def _sample_garment(rng: np.random.Generator, kind: str) -> Garment:
     pattern = _pick(rng, PATTERNS) if rng.random() < 0.45 else 'solid'
     pattern_colour = colour
     if pattern != 'solid':
-        pattern_colour = _pick(rng, [c for c in sorted(COLOURS)
-                                     if c != colour])
-    return Garment(kind=kind, colour=colour, pattern=pattern,
-                   pattern_colour=pattern_colour,
-                   material=_pick(rng, MATERIALS[kind]))
+        pattern_colour = _pick(rng,
+                               [c for c in sorted(COLOURS) if c != colour])
+    return Garment(
+        kind=kind,
+        colour=colour,
+        pattern=pattern,
+        pattern_colour=pattern_colour,
+        material=_pick(rng, MATERIALS[kind]))
 
 
 def sample_outfit(rng: np.random.Generator, cid: int) -> Outfit:
@@ -245,8 +257,11 @@ def sample_outfit(rng: np.random.Generator, cid: int) -> Outfit:
     if upper_kind != 'dress':
         lower = _sample_garment(rng, _pick(rng, LOWER_GARMENTS))
     return Outfit(
-        cid=int(cid), upper=upper, lower=lower,
-        shoes=_pick(rng, SHOE_COLOURS), bag=_pick(rng, BAGS),
+        cid=int(cid),
+        upper=upper,
+        lower=lower,
+        shoes=_pick(rng, SHOE_COLOURS),
+        bag=_pick(rng, BAGS),
         bag_colour=_pick(rng, sorted(COLOURS)))
 
 

@@ -72,26 +72,31 @@ class _Writer:
         self._path(rel).write_text(text, encoding='utf-8', newline='\n')
 
     def json(self, rel: str, obj) -> None:
-        self.text(rel, json.dumps(obj, sort_keys=True, indent=1,
-                                  ensure_ascii=True) + '\n')
+        self.text(
+            rel,
+            json.dumps(obj, sort_keys=True, indent=1, ensure_ascii=True) +
+            '\n')
 
 
 def _render_images(writer: _Writer, world: World, params: dict, seed: int,
                    assets: Assets) -> None:
     for key in sorted(assets.images):
         shot, rng = _shot(world, params, seed, key)
-        image, info = render_person(
-            world.identities[key.pid], world.outfit_of(key.pid, key.slot),
-            world.cameras[key.cam], shot, rng, params['image_size'],
-            key.modality, params['colour_jitter'])
+        image, info = render_person(world.identities[key.pid],
+                                    world.outfit_of(key.pid, key.slot),
+                                    world.cameras[key.cam], shot, rng,
+                                    params['image_size'], key.modality,
+                                    params['colour_jitter'])
         writer.png(assets.image(key), image)
         if key in assets.crops:
-            writer.png(assets.crop(key), crop_clothes(
-                image, info['clothes_box'], params['clothes_size']))
+            writer.png(
+                assets.crop(key),
+                crop_clothes(image, info['clothes_box'],
+                             params['clothes_size']))
     for cid in sorted(assets.templates):
-        writer.png(assets.template(cid),
-                   render_template(world.outfits[cid],
-                                   params['clothes_size']))
+        writer.png(
+            assets.template(cid),
+            render_template(world.outfits[cid], params['clothes_size']))
 
 
 def _captions(world: World, params: dict, seed: int,
@@ -112,9 +117,14 @@ def _captions(world: World, params: dict, seed: int,
 
 
 def _count(rows) -> dict:
-    return dict(rows=len(rows), ids=len({r.pid for r in rows}),
-                images=len({r.image for r in rows}),
-                clothes=len({r.clothes_id for r in rows}))
+    return dict(
+        rows=len(rows),
+        ids=len({r.pid
+                 for r in rows}),
+        images=len({r.image
+                    for r in rows}),
+        clothes=len({r.clothes_id
+                     for r in rows}))
 
 
 def _build(root: Path, name: str, params: dict, seed: int) -> dict:
@@ -138,17 +148,25 @@ def _build(root: Path, name: str, params: dict, seed: int) -> dict:
         preset=name,
         seed=int(seed),
         params=params,
-        ids=dict(train=len(world.train_ids), test=len(world.test_ids),
-                 distractor=len(world.distractor_ids)),
+        ids=dict(
+            train=len(world.train_ids),
+            test=len(world.test_ids),
+            distractor=len(world.distractor_ids)),
         num_cameras=len(world.cameras),
         num_outfits=len(world.outfits),
-        files=dict(rgb_images=modalities.count('rgb'),
-                   ir_images=modalities.count('ir'),
-                   clothes_crops=len(assets.crops),
-                   garment_templates=len(assets.templates),
-                   captions=len(captions)),
-        counts={task: {subset: _count(lists[task][subset])
-                       for subset in SUBSETS} for task in TASKS})
+        files=dict(
+            rgb_images=modalities.count('rgb'),
+            ir_images=modalities.count('ir'),
+            clothes_crops=len(assets.crops),
+            garment_templates=len(assets.templates),
+            captions=len(captions)),
+        counts={
+            task: {
+                subset: _count(lists[task][subset])
+                for subset in SUBSETS
+            }
+            for task in TASKS
+        })
     # Round-trip through JSON so the returned summary equals the file.
     meta = json.loads(json.dumps(meta))
     writer.json(META_FILE, meta)
@@ -172,8 +190,7 @@ def read_meta(out_dir: Union[str, Path]) -> Optional[dict]:
         return json.load(f)
 
 
-def meta_differences(meta: dict, preset: Union[str, dict],
-                     seed: int) -> list:
+def meta_differences(meta: dict, preset: Union[str, dict], seed: int) -> list:
     """What makes a generated dataset differ from a request.
 
     Args:
@@ -187,9 +204,11 @@ def meta_differences(meta: dict, preset: Union[str, dict],
         dataset is what the request would generate.
     """
     name, params = resolve_preset(preset)
-    wanted = dict(preset=name, seed=int(seed),
-                  params=json.loads(json.dumps(params)),
-                  generator_version=GENERATOR_VERSION)
+    wanted = dict(
+        preset=name,
+        seed=int(seed),
+        params=json.loads(json.dumps(params)),
+        generator_version=GENERATOR_VERSION)
     return sorted(k for k in wanted if meta.get(k) != wanted[k])
 
 

@@ -27,11 +27,17 @@ from typing import Tuple, Union
 
 #: Every preset key and the check it must pass.
 _INT_KEYS = {
-    'num_train_ids': 2, 'num_test_ids': 2, 'num_distractor_ids': 0,
-    'distractor_images': 1, 'outfits_per_id': 2, 'outfit_group_size': 2,
+    'num_train_ids': 2,
+    'num_test_ids': 2,
+    'num_distractor_ids': 0,
+    'distractor_images': 1,
+    'outfits_per_id': 2,
+    'outfit_group_size': 2,
     'num_cameras': 3,
-    'images_per_cell': 1, 'images_per_extra_cell': 1,
-    'ir_images_per_cell': 1, 'descriptions_per_outfit': 1,
+    'images_per_cell': 1,
+    'images_per_extra_cell': 1,
+    'ir_images_per_cell': 1,
+    'descriptions_per_outfit': 1,
     'captions_per_image': 1,
 }
 _UNIT_KEYS = ('confuser_fraction', 'shared_outfit_fraction', 'nuisance',
@@ -43,15 +49,15 @@ _TINY = dict(
     # identities and what is rendered of each
     num_train_ids=32,
     num_test_ids=32,
-    num_distractor_ids=8,      # extra people only found in galleries
-    distractor_images=4,       # images per distractor identity
-    outfits_per_id=3,          # outfit 0 is the main one (trad, vi, t2i)
+    num_distractor_ids=8,  # extra people only found in galleries
+    distractor_images=4,  # images per distractor identity
+    outfits_per_id=3,  # outfit 0 is the main one (trad, vi, t2i)
     num_cameras=4,
-    images_per_cell=2,         # per (id, main outfit, camera)
-    images_per_extra_cell=1,   # per (id, other outfit, camera)
-    ir_images_per_cell=2,      # infrared, per (id, main outfit, camera)
-    image_size=(128, 64),      # (height, width) of person images
-    clothes_size=(64, 64),     # clothes crops and garment templates
+    images_per_cell=2,  # per (id, main outfit, camera)
+    images_per_extra_cell=1,  # per (id, other outfit, camera)
+    ir_images_per_cell=2,  # infrared, per (id, main outfit, camera)
+    image_size=(128, 64),  # (height, width) of person images
+    clothes_size=(64, 64),  # clothes crops and garment templates
     # difficulty
     confuser_fraction=0.25,
     shared_outfit_fraction=1.0,
@@ -64,19 +70,32 @@ _TINY = dict(
     # instructions
     instruction_swap_prob=0.5,  # ctcc/li train rows naming another outfit
     descriptions_per_outfit=3,  # li paraphrases per outfit
-    captions_per_image=2,       # t2i captions per training image
+    captions_per_image=2,  # t2i captions per training image
 )
 
 #: The named presets.
 PRESETS = {
-    'tiny': _TINY,
-    'small': dict(
-        _TINY, num_train_ids=150, num_test_ids=150, num_distractor_ids=50,
-        num_cameras=6, images_per_cell=3),
-    'full': dict(
-        _TINY, num_train_ids=500, num_test_ids=500, num_distractor_ids=200,
-        outfits_per_id=4, num_cameras=8, images_per_cell=3,
-        image_size=(256, 128), clothes_size=(128, 128)),
+    'tiny':
+    _TINY,
+    'small':
+    dict(
+        _TINY,
+        num_train_ids=150,
+        num_test_ids=150,
+        num_distractor_ids=50,
+        num_cameras=6,
+        images_per_cell=3),
+    'full':
+    dict(
+        _TINY,
+        num_train_ids=500,
+        num_test_ids=500,
+        num_distractor_ids=200,
+        outfits_per_id=4,
+        num_cameras=8,
+        images_per_cell=3,
+        image_size=(256, 128),
+        clothes_size=(128, 128)),
 }
 
 

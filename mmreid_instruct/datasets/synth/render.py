@@ -65,11 +65,11 @@ class _Painter:
         if self.ir:
             level = IR_REFLECTANCE[material] + 0.12 * (
                 _luminance(rgb) / 255.0 - 0.5)
-            return np.full(3, 255.0 * np.clip(level, 0.05, 1.0),
-                           dtype=np.float32)
+            return np.full(
+                3, 255.0 * np.clip(level, 0.05, 1.0), dtype=np.float32)
         jitter = 1.0 + self.colour_jitter * self.rng.standard_normal(3)
-        return np.clip(np.asarray(rgb, np.float32) * jitter.astype(
-            np.float32), 0, 255)
+        return np.clip(
+            np.asarray(rgb, np.float32) * jitter.astype(np.float32), 0, 255)
 
     def colour(self, name: str, material: str) -> np.ndarray:
         return self.paint(COLOURS[name], material)
@@ -96,8 +96,7 @@ class _Painter:
         else:  # dots
             cy = np.mod(yy, period) - period / 2
             cx = np.mod(xx, period) - period / 2
-            mask = (cy * cy + cx * cx < (0.3 * period)**2).astype(
-                np.float32)
+            mask = (cy * cy + cx * cx < (0.3 * period)**2).astype(np.float32)
         return base + mask[..., None] * (second - base)
 
 
@@ -117,8 +116,7 @@ class _Canvas:
         self.height, self.width = image.shape[:2]
 
     def px(self, x: float, y: float) -> Tuple[float, float]:
-        return (self.origin[0] + x * self.unit,
-                self.origin[1] + y * self.unit)
+        return (self.origin[0] + x * self.unit, self.origin[1] + y * self.unit)
 
     def _pt(self, x: float, y: float):
         px, py = self.px(x, y)
@@ -136,8 +134,8 @@ class _Canvas:
     def ellipse_mask(self, cx: float, cy: float, ax: float,
                      ay: float) -> np.ndarray:
         mask = self._empty()
-        axes = (max(int(round(ax * self.unit * _ONE)), 1),
-                max(int(round(ay * self.unit * _ONE)), 1))
+        axes = (max(int(round(ax * self.unit * _ONE)),
+                    1), max(int(round(ay * self.unit * _ONE)), 1))
         cv2.ellipse(mask, self._pt(cx, cy), axes, 0, 0, 360, 255, -1, _AA,
                     _SHIFT)
         return mask
@@ -146,8 +144,8 @@ class _Canvas:
         mask = self._empty()
         thickness = max(int(round(width * self.unit)), 1)
         for (x0, y0), (x1, y1) in zip(points[:-1], points[1:]):
-            cv2.line(mask, self._pt(x0, y0), self._pt(x1, y1), 255,
-                     thickness, _AA, _SHIFT)
+            cv2.line(mask, self._pt(x0, y0), self._pt(x1, y1), 255, thickness,
+                     _AA, _SHIFT)
         return mask
 
     def blend(self, mask: np.ndarray, paint) -> None:
@@ -246,8 +244,8 @@ class _Body:
         ys = self.shoulder_y
         bw = max(hw * 1.04, sw * 0.9) * flare
         return [(cx - sw, ys + 0.012), (cx - sw * 0.9, ys),
-                (cx + sw * 0.9, ys), (cx + sw, ys + 0.012),
-                (cx + bw, bottom), (cx - bw, bottom)]
+                (cx + sw * 0.9, ys), (cx + sw, ys + 0.012), (cx + bw, bottom),
+                (cx - bw, bottom)]
 
     def hem(self, top: float, bottom: float, flare: float):
         """A trapezoid from the waist (``top``) widening to ``bottom``."""
@@ -275,8 +273,9 @@ class _Body:
         if self.view == 'side':
             swing = 0.09 * self.swing * self.facing
             top = (self.cx, ys + 0.02)
-            return [[top, (self.cx + swing * 0.5, elbow_y),
-                     (self.cx + swing, reach)]]
+            return [[
+                top, (self.cx + swing * 0.5, elbow_y), (self.cx + swing, reach)
+            ]]
         return [[(s * (sw - 0.012), ys + 0.018), (s * (sw + 0.018), elbow_y),
                  (s * (sw + 0.026), reach)] for s in (-1, 1)]
 
@@ -307,15 +306,14 @@ def _draw_legs(canvas: _Canvas, body: _Body, painter: _Painter,
                                      (body.cx - half, bottom)])
             mask = np.maximum(mask, band)
             if lower.kind == 'shorts':
-                canvas.clip_rows(mask, body.hip_y + 0.22 * (
-                    body.ankle_y - body.hip_y))
+                canvas.clip_rows(
+                    mask, body.hip_y + 0.22 * (body.ankle_y - body.hip_y))
         canvas.blend(mask, paint)
     shoes = painter.colour(outfit.shoes, 'rubber')
     for line in lines:
         x, _ = line[-1]
         dx = 0.02 * body.facing if body.view == 'side' else 0.0
-        canvas.blend(canvas.ellipse_mask(x + dx, 0.985, 0.034, 0.017),
-                     shoes)
+        canvas.blend(canvas.ellipse_mask(x + dx, 0.985, 0.034, 0.017), shoes)
 
 
 def _draw_upper(canvas: _Canvas, body: _Body, painter: _Painter,
@@ -327,8 +325,8 @@ def _draw_upper(canvas: _Canvas, body: _Body, painter: _Painter,
     elif upper.kind == 'dress':
         mask = np.maximum(
             canvas.poly_mask(body.torso(body.hip_y)),
-            canvas.poly_mask(body.hem(body.hip_y - 0.04, body.knee_y + 0.01,
-                                      1.6)))
+            canvas.poly_mask(
+                body.hem(body.hip_y - 0.04, body.knee_y + 0.01, 1.6)))
     elif upper.kind == 'tank top':
         torso = body.torso(body.hip_y + 0.02)
         torso[0] = (body.cx - body.sw * 0.6, body.shoulder_y + 0.02)
@@ -353,16 +351,17 @@ def _draw_upper_details(canvas: _Canvas, body: _Body, painter: _Painter,
             bottom = body.knee_y
         strip = [(cx - 0.012, ys + 0.01), (cx + 0.012, ys + 0.01),
                  (cx + 0.012, bottom), (cx - 0.012, bottom)]
-        canvas.blend(canvas.poly_mask(strip), painter.colour(inner,
-                                                             'cotton'))
+        canvas.blend(canvas.poly_mask(strip), painter.colour(inner, 'cotton'))
     elif upper.kind == 'shirt' and body.view == 'front':
         dark = painter.colour(upper.colour, upper.material) * 0.6
-        canvas.blend(canvas.line_mask([(cx, ys + 0.02), (cx, bottom)],
-                                      0.008), dark)
+        canvas.blend(
+            canvas.line_mask([(cx, ys + 0.02), (cx, bottom)], 0.008), dark)
     elif upper.kind == 'sweater':
         hem = body.torso(bottom)[3:]
-        rib = [hem[2], hem[1], (hem[1][0], bottom - 0.025),
-               (hem[2][0], bottom - 0.025)]
+        rib = [
+            hem[2], hem[1], (hem[1][0], bottom - 0.025),
+            (hem[2][0], bottom - 0.025)
+        ]
         dark = painter.colour(upper.colour, upper.material) * 0.7
         canvas.blend(canvas.poly_mask(rib), dark)
 
@@ -378,18 +377,17 @@ def _draw_arms(canvas: _Canvas, body: _Body, painter: _Painter,
             shoulder, elbow = arm[0], arm[1]
             end = (shoulder[0] + 0.55 * (elbow[0] - shoulder[0]),
                    shoulder[1] + 0.55 * (elbow[1] - shoulder[1]))
-            canvas.blend(canvas.line_mask([shoulder, end], 0.05),
-                         sleeve_paint)
+            canvas.blend(canvas.line_mask([shoulder, end], 0.05), sleeve_paint)
         elif sleeve == 'long':
             wrist = arm[2]
             cuff = (arm[1][0] + 0.85 * (wrist[0] - arm[1][0]),
                     arm[1][1] + 0.85 * (wrist[1] - arm[1][1]))
-            canvas.blend(canvas.line_mask([arm[0], arm[1], cuff], 0.05),
-                         sleeve_paint)
+            canvas.blend(
+                canvas.line_mask([arm[0], arm[1], cuff], 0.05), sleeve_paint)
 
 
-def _draw_bag(canvas: _Canvas, body: _Body, painter: _Painter,
-              outfit: Outfit, stage: str) -> None:
+def _draw_bag(canvas: _Canvas, body: _Body, painter: _Painter, outfit: Outfit,
+              stage: str) -> None:
     """Draw the bag; ``stage`` is ``'behind'`` or ``'front'`` of the body."""
     if outfit.bag == 'none':
         return
@@ -407,18 +405,20 @@ def _draw_bag(canvas: _Canvas, body: _Body, painter: _Painter,
             canvas.blend(canvas.poly_mask(box), paint)
         elif body.view == 'front' and stage == 'front':
             for s in (-1, 1):
-                canvas.blend(canvas.line_mask(
-                    [(s * 0.6 * sw, ys), (s * 0.55 * sw, ys + 0.16)],
-                    0.016), paint)
+                canvas.blend(
+                    canvas.line_mask([(s * 0.6 * sw, ys),
+                                      (s * 0.55 * sw, ys + 0.16)], 0.016),
+                    paint)
         return
     if stage != 'front':
         return
     # Shoulder bag: a strap across the chest and the bag at the hip.
     # Worn on the left: on the right of the image seen from behind.
     s = -1 if body.view == 'front' else 1
-    canvas.blend(canvas.line_mask(
-        [(cx - s * 0.7 * sw, ys), (cx + s * (body.hw + 0.02),
-                                   body.hip_y - 0.03)], 0.012), paint)
+    canvas.blend(
+        canvas.line_mask([(cx - s * 0.7 * sw, ys),
+                          (cx + s * (body.hw + 0.02), body.hip_y - 0.03)],
+                         0.012), paint)
     bx = cx + s * (body.hw + 0.03)
     box = [(bx - 0.045, body.hip_y - 0.04), (bx + 0.045, body.hip_y - 0.04),
            (bx + 0.045, body.hip_y + 0.05), (bx - 0.045, body.hip_y + 0.05)]
@@ -438,8 +438,7 @@ def _draw_head(canvas: _Canvas, body: _Body, painter: _Painter,
     xs = (-0.35 * r, 0.35 * r) if body.view == 'front' else \
         (0.5 * r * body.facing,)
     for x in xs:
-        canvas.blend(canvas.ellipse_mask(cx + x, hy, 0.09 * r, 0.09 * r),
-                     eye)
+        canvas.blend(canvas.ellipse_mask(cx + x, hy, 0.09 * r, 0.09 * r), eye)
 
 
 def _draw_long_hair_behind(canvas: _Canvas, body: _Body, painter: _Painter,
@@ -494,8 +493,8 @@ def _draw_hair(canvas: _Canvas, body: _Body, painter: _Painter,
         canvas.blend(canvas.poly_mask(fall), paint)
     elif style == 'ponytail' and body.view != 'front':
         x0 = cx + (back * 0.9 * r if body.view == 'side' else 0.0)
-        tail = [(x0, hy - 0.2 * r), (x0 + 0.1 * back * r,
-                                     body.shoulder_y + 0.05)]
+        tail = [(x0, hy - 0.2 * r),
+                (x0 + 0.1 * back * r, body.shoulder_y + 0.05)]
         canvas.blend(canvas.line_mask(tail, 0.45 * r), paint)
     elif style == 'bun':
         x0 = cx + (back * 0.85 * r if body.view == 'side' else 0.0)
@@ -517,8 +516,8 @@ def _draw_occluder(image: np.ndarray, shot: Shot, ir: bool) -> None:
         x0 = int(w * (b * 0.6 - 0.3))
         x1 = int(w * (0.7 + 0.6 * c))
         cv2.rectangle(mask, (x0, top), (x1, h), 255, -1)
-        cv2.ellipse(mask, ((x0 + x1) // 2, top), ((x1 - x0) // 2, h // 20),
-                    0, 180, 360, 255, -1, _AA)
+        cv2.ellipse(mask, ((x0 + x1) // 2, top), ((x1 - x0) // 2, h // 20), 0,
+                    180, 360, 255, -1, _AA)
     elif kind == 'pole':
         centre = int(w * (0.15 + 0.7 * a))
         half = max(int(w * (0.06 + 0.1 * b)), 2)
@@ -559,12 +558,16 @@ def _apply_camera(image: np.ndarray, camera: Camera, shot: Shot,
     return np.clip(image + 0.5, 0, 255).astype(np.uint8)
 
 
-def render_person(identity: Identity, outfit: Outfit, camera: Camera,
-                  shot: Shot, rng: np.random.Generator,
-                  size: Tuple[int, int], modality: str = 'rgb',
-                  colour_jitter: float = 0.0
-                  ) -> Tuple[np.ndarray, Dict[str, Tuple[int, int, int,
-                                                           int]]]:
+def render_person(
+    identity: Identity,
+    outfit: Outfit,
+    camera: Camera,
+    shot: Shot,
+    rng: np.random.Generator,
+    size: Tuple[int, int],
+    modality: str = 'rgb',
+    colour_jitter: float = 0.0
+) -> Tuple[np.ndarray, Dict[str, Tuple[int, int, int, int]]]:
     """Render one image of a person.
 
     Args:
@@ -640,8 +643,8 @@ def crop_clothes(image: np.ndarray, box: Tuple[int, int, int, int],
     """
     x0, y0, x1, y1 = box
     crop = image[y0:y1, x0:x1]
-    return cv2.resize(crop, (int(size[1]), int(size[0])),
-                      interpolation=cv2.INTER_LINEAR)
+    return cv2.resize(
+        crop, (int(size[1]), int(size[0])), interpolation=cv2.INTER_LINEAR)
 
 
 # --------------------------------------------------------------------------
@@ -660,8 +663,7 @@ def _template_upper(canvas: _Canvas, painter: _Painter, upper: Garment,
                 (-0.17, bottom), (-0.17, 0.18)]
     else:
         flare = 0.22 if upper.kind == 'coat' else 0.18
-        body = [(-0.18, top), (0.18, top), (flare, bottom),
-                (-flare, bottom)]
+        body = [(-0.18, top), (0.18, top), (flare, bottom), (-flare, bottom)]
     canvas.blend(canvas.poly_mask(body), paint)
     sleeve = UPPER_GARMENTS[upper.kind]
     if sleeve == 'none':
@@ -676,8 +678,7 @@ def _template_upper(canvas: _Canvas, painter: _Painter, upper: Garment,
         inner = 'black' if upper.colour == 'white' else 'white'
         strip = [(-0.015, top), (0.015, top), (0.015, bottom),
                  (-0.015, bottom)]
-        canvas.blend(canvas.poly_mask(strip),
-                     painter.colour(inner, 'cotton'))
+        canvas.blend(canvas.poly_mask(strip), painter.colour(inner, 'cotton'))
 
 
 def _template_lower(canvas: _Canvas, painter: _Painter, lower: Garment,
@@ -728,16 +729,16 @@ def render_template(outfit: Outfit, size: Tuple[int, int]) -> np.ndarray:
     else:
         coat = outfit.upper.kind == 'coat'
         _template_upper(canvas, painter, outfit.upper, 0.6 if coat else 0.5)
-        _template_lower(canvas, painter, outfit.lower, 0.62 if coat else
-                        0.54)
+        _template_lower(canvas, painter, outfit.lower, 0.62 if coat else 0.54)
     shoes = painter.colour(outfit.shoes, 'rubber')
     for s in (-1, 1):
-        canvas.blend(canvas.ellipse_mask(s * 0.36, 0.93, 0.07, 0.035),
-                     shoes)
+        canvas.blend(canvas.ellipse_mask(s * 0.36, 0.93, 0.07, 0.035), shoes)
     if outfit.bag != 'none':
         bag = painter.colour(outfit.bag_colour, 'canvas')
-        canvas.blend(canvas.poly_mask([(0.3, 0.3), (0.44, 0.3), (0.44, 0.5),
-                                       (0.3, 0.5)]), bag)
-        canvas.blend(canvas.line_mask([(0.32, 0.3), (0.37, 0.22),
-                                       (0.42, 0.3)], 0.015), bag)
+        canvas.blend(
+            canvas.poly_mask([(0.3, 0.3), (0.44, 0.3), (0.44, 0.5),
+                              (0.3, 0.5)]), bag)
+        canvas.blend(
+            canvas.line_mask([(0.32, 0.3), (0.37, 0.22), (0.42, 0.3)], 0.015),
+            bag)
     return np.clip(image + 0.5, 0, 255).astype(np.uint8)

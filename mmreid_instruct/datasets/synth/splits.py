@@ -53,8 +53,7 @@ class Row(NamedTuple):
 class _Pool:
     """The images a task may draw, with their rows."""
 
-    def __init__(self, world: World, params: dict, assets: Assets,
-                 seed: int):
+    def __init__(self, world: World, params: dict, assets: Assets, seed: int):
         self.world = world
         self.params = params
         self.assets = assets
@@ -65,17 +64,21 @@ class _Pool:
         return self.world.wardrobes[key.pid][key.slot]
 
     def main_images(self, pid: int, modality: str = 'rgb', cams=None):
-        count = self.params['images_per_cell' if modality == 'rgb' else
-                            'ir_images_per_cell']
+        count = self.params['images_per_cell' if modality ==
+                            'rgb' else 'ir_images_per_cell']
         cams = self.cams if cams is None else cams
-        return [ImageKey(pid, 0, cam, k, modality) for cam in cams
-                for k in range(count)]
+        return [
+            ImageKey(pid, 0, cam, k, modality) for cam in cams
+            for k in range(count)
+        ]
 
     def all_images(self, pid: int):
-        extra = [ImageKey(pid, slot, cam, k)
-                 for slot in range(1, self.params['outfits_per_id'])
-                 for cam in self.cams
-                 for k in range(self.params['images_per_extra_cell'])]
+        extra = [
+            ImageKey(pid, slot, cam, k)
+            for slot in range(1, self.params['outfits_per_id'])
+            for cam in self.cams
+            for k in range(self.params['images_per_extra_cell'])
+        ]
         return self.main_images(pid) + extra
 
     def distractors(self, cams=None):
@@ -94,8 +97,9 @@ class _Pool:
         return rng_for(self.seed, 'split', TASKS.index(task), *index)
 
     def row(self, key: ImageKey, ref: str, cid: int = None) -> Row:
-        return Row(self.assets.image(key), ref, key.pid,
-                   self.cid(key) if cid is None else cid, key.cam)
+        return Row(
+            self.assets.image(key), ref, key.pid,
+            self.cid(key) if cid is None else cid, key.cam)
 
 
 def _split_queries(pool: _Pool, task: str, picker) -> tuple:
@@ -124,31 +128,37 @@ def _trad(pool: _Pool) -> Dict[str, List[Row]]:
     num_query_cams = max(1, pool.params['num_cameras'] // 2)
 
     def picker(pid, images, rng):
-        cams = sorted(rng.choice(pool.params['num_cameras'], num_query_cams,
-                                 replace=False).tolist())
+        cams = sorted(
+            rng.choice(
+                pool.params['num_cameras'], num_query_cams,
+                replace=False).tolist())
         return _pick_per(images, 'cam', cams, rng)
 
     queries, gallery = _split_queries(pool, 'trad', picker)
-    train = [k for pid in pool.world.train_ids
-             for k in pool.main_images(pid)]
-    return dict(train=[pool.row(k, PLACEHOLDER) for k in train],
-                query=[pool.row(k, PLACEHOLDER) for k in queries],
-                gallery=[pool.row(k, PLACEHOLDER) for k in gallery])
+    train = [k for pid in pool.world.train_ids for k in pool.main_images(pid)]
+    return dict(
+        train=[pool.row(k, PLACEHOLDER) for k in train],
+        query=[pool.row(k, PLACEHOLDER) for k in queries],
+        gallery=[pool.row(k, PLACEHOLDER) for k in gallery])
 
 
 def _one_per_outfit(pool: _Pool):
+
     def picker(pid, images, rng):
-        return _pick_per(images, 'slot',
-                         range(pool.params['outfits_per_id']), rng)
+        return _pick_per(images, 'slot', range(pool.params['outfits_per_id']),
+                         rng)
+
     return picker
 
 
 def _cc(pool: _Pool) -> Dict[str, List[Row]]:
     queries, gallery = _split_queries(pool, 'cc', _one_per_outfit(pool))
     train = [k for pid in pool.world.train_ids for k in pool.all_images(pid)]
-    return {subset: [pool.row(k, pool.assets.crop(k)) for k in keys]
-            for subset, keys in (('train', train), ('query', queries),
-                                 ('gallery', gallery))}
+    return {
+        subset: [pool.row(k, pool.assets.crop(k)) for k in keys]
+        for subset, keys in (('train', train), ('query', queries), ('gallery',
+                                                                    gallery))
+    }
 
 
 def _instructed(pool: _Pool, task: str) -> Dict[str, List[Row]]:
@@ -161,8 +171,8 @@ def _instructed(pool: _Pool, task: str) -> Dict[str, List[Row]]:
         if task == 'ctcc':
             instruction = pool.assets.template(cid)
         else:
-            instruction = pool.assets.description(
-                cid, int(rng.integers(variants)))
+            instruction = pool.assets.description(cid,
+                                                  int(rng.integers(variants)))
         return pool.row(key, instruction, cid)
 
     def other_slot(slot: int, rng) -> int:
@@ -204,26 +214,36 @@ def _vi(pool: _Pool) -> Dict[str, List[Row]]:
     train = []
     for pid in pool.world.train_ids:
         train += pool.main_images(pid) + pool.main_images(pid, 'ir')
-    queries = [k for pid in pool.world.test_ids
-               for k in pool.main_images(pid, 'ir', query_cams)]
-    gallery = [k for pid in pool.world.test_ids
-               for k in pool.main_images(pid, 'rgb', gallery_cams)]
+    queries = [
+        k for pid in pool.world.test_ids
+        for k in pool.main_images(pid, 'ir', query_cams)
+    ]
+    gallery = [
+        k for pid in pool.world.test_ids
+        for k in pool.main_images(pid, 'rgb', gallery_cams)
+    ]
     gallery += pool.distractors(gallery_cams)
-    return {subset: [pool.row(k, PLACEHOLDER) for k in keys]
-            for subset, keys in (('train', train), ('query', queries),
-                                 ('gallery', gallery))}
+    return {
+        subset: [pool.row(k, PLACEHOLDER) for k in keys]
+        for subset, keys in (('train', train), ('query', queries), ('gallery',
+                                                                    gallery))
+    }
 
 
 def _t2i(pool: _Pool) -> Dict[str, List[Row]]:
-    train = [pool.row(k, pool.assets.caption(k, v))
-             for pid in pool.world.train_ids for k in pool.main_images(pid)
-             for v in range(pool.params['captions_per_image'])]
+    train = [
+        pool.row(k, pool.assets.caption(k, v)) for pid in pool.world.train_ids
+        for k in pool.main_images(pid)
+        for v in range(pool.params['captions_per_image'])
+    ]
     test = [k for pid in pool.world.test_ids for k in pool.main_images(pid)]
     return dict(
         train=train,
         query=[pool.row(k, pool.assets.caption(k, 0)) for k in test],
-        gallery=[pool.row(k, T2I_GALLERY_PLACEHOLDER)
-                 for k in test + pool.distractors()])
+        gallery=[
+            pool.row(k, T2I_GALLERY_PLACEHOLDER)
+            for k in test + pool.distractors()
+        ])
 
 
 def build_lists(world: World, params: dict, assets: Assets,
@@ -250,6 +270,10 @@ def build_lists(world: World, params: dict, assets: Assets,
         256
     """
     pool = _Pool(world, params, assets, seed)
-    return dict(trad=_trad(pool), cc=_cc(pool),
-                ctcc=_instructed(pool, 'ctcc'), li=_instructed(pool, 'li'),
-                vi=_vi(pool), t2i=_t2i(pool))
+    return dict(
+        trad=_trad(pool),
+        cc=_cc(pool),
+        ctcc=_instructed(pool, 'ctcc'),
+        li=_instructed(pool, 'li'),
+        vi=_vi(pool),
+        t2i=_t2i(pool))

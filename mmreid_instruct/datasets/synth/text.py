@@ -36,8 +36,12 @@ _COLOUR_WORDS = {
 }
 
 _MATERIAL_WORDS = {
-    'leather': 'leather', 'denim': 'denim', 'wool': 'woollen',
-    'silk': 'silk', 'linen': 'linen', 'nylon': 'nylon',
+    'leather': 'leather',
+    'denim': 'denim',
+    'wool': 'woollen',
+    'silk': 'silk',
+    'linen': 'linen',
+    'nylon': 'nylon',
 }
 
 _SHOE_WORDS = ('shoes', 'sneakers', 'trainers')
@@ -106,8 +110,9 @@ def _accessories(outfit: Outfit, rng: np.random.Generator) -> List[str]:
         extras.append(f'{_colour(rng, outfit.shoes)} '
                       f'{_pick(rng, _SHOE_WORDS)}')
     if outfit.bag != 'none' and rng.random() < 0.7:
-        extras.append(_article(f'{_colour(rng, outfit.bag_colour)} '
-                               f'{outfit.bag}'))
+        extras.append(
+            _article(f'{_colour(rng, outfit.bag_colour)} '
+                     f'{outfit.bag}'))
     return extras
 
 
@@ -163,13 +168,15 @@ def _hair_phrase(identity: Identity, rng: np.random.Generator) -> str:
     if style == 'hat':
         return _article(f'{_colour(rng, identity.hat_colour)} '
                         f'{_pick(rng, ("cap", "hat"))}')
-    return _pick(rng, {
-        'short': (f'short {colour} hair', f'{colour} hair cut short'),
-        'long': (f'long {colour} hair', f'{colour} hair down to the '
-                 f'shoulders'),
-        'ponytail': (f'{colour} hair in a ponytail', f'a {colour} ponytail'),
-        'bun': (f'{colour} hair tied in a bun', f'a {colour} bun'),
-    }[style])
+    return _pick(
+        rng, {
+            'short': (f'short {colour} hair', f'{colour} hair cut short'),
+            'long': (f'long {colour} hair', f'{colour} hair down to the '
+                     f'shoulders'),
+            'ponytail':
+            (f'{colour} hair in a ponytail', f'a {colour} ponytail'),
+            'bun': (f'{colour} hair tied in a bun', f'a {colour} bun'),
+        }[style])
 
 
 def _body_words(identity: Identity, rng: np.random.Generator) -> List[str]:
@@ -199,8 +206,7 @@ def _view_phrase(shot: Optional[Shot], rng: np.random.Generator) -> str:
     return _pick(rng, ('seen from the side', f'walking to the {direction}'))
 
 
-def caption_person(identity: Identity, outfit: Outfit,
-                   shot: Optional[Shot],
+def caption_person(identity: Identity, outfit: Outfit, shot: Optional[Shot],
                    rng: np.random.Generator) -> str:
     """Caption an image of a person, as a ``t2i`` query.
 

@@ -15,8 +15,8 @@ from .factors import (Identity, Outfit, outfits_look_different,
                       sample_identity, sample_outfit)
 
 #: Streams of random numbers, one per kind of thing drawn.
-STREAMS = dict(identity=1, outfit=2, camera=3, image=4, text=5, split=6,
-               confuser=7)
+STREAMS = dict(
+    identity=1, outfit=2, camera=3, image=4, text=5, split=6, confuser=7)
 
 
 def rng_for(seed: int, stream: str, *index: int) -> np.random.Generator:
@@ -74,8 +74,9 @@ def _confuser_groups(ids, fraction: float, group_size: int,
     order = [ids[i] for i in rng.permutation(len(ids))]
     num_shared = int(round(fraction * len(ids)))
     num_groups = num_shared // group_size
-    groups = [order[group_size * i:group_size * (i + 1)]
-              for i in range(num_groups)]
+    groups = [
+        order[group_size * i:group_size * (i + 1)] for i in range(num_groups)
+    ]
     if groups:
         groups[-1] += order[group_size * num_groups:num_shared]
     copies = {}
@@ -103,8 +104,7 @@ class _Wardrobes:
         self.outfits[cid] = outfit
         return cid
 
-    def fill(self, pid: int, num_slots: int,
-             shared: Dict[int, int]) -> None:
+    def fill(self, pid: int, num_slots: int, shared: Dict[int, int]) -> None:
         """Give ``pid`` its outfits.
 
         Args:
@@ -155,7 +155,8 @@ def build_world(params: dict, seed: int) -> World:
 
     identities = {
         pid: sample_identity(rng_for(seed, 'identity', pid), pid)
-        for pid in train_ids + test_ids + distractor_ids}
+        for pid in train_ids + test_ids + distractor_ids
+    }
     wardrobes = _Wardrobes(seed)
     num_slots = params['outfits_per_id']
     for split, ids in enumerate((train_ids, test_ids)):
@@ -168,10 +169,13 @@ def build_world(params: dict, seed: int) -> World:
             _confuser_groups(ids, params['shared_outfit_fraction'],
                              params['outfit_group_size'],
                              rng_for(seed, 'confuser', split, slot))
-            for slot in range(1, num_slots)]
+            for slot in range(1, num_slots)
+        ]
         for pid in ids:
-            shared = {slot: wardrobes.wardrobes[copies[slot][pid]][slot]
-                      for slot in range(num_slots) if pid in copies[slot]}
+            shared = {
+                slot: wardrobes.wardrobes[copies[slot][pid]][slot]
+                for slot in range(num_slots) if pid in copies[slot]
+            }
             wardrobes.fill(pid, num_slots, shared)
     for pid in distractor_ids:
         # A distractor may wear the outfit of a test identity.
@@ -184,10 +188,14 @@ def build_world(params: dict, seed: int) -> World:
         wardrobes.fill(pid, 1, shared)
 
     cameras = tuple(
-        sample_camera(rng_for(seed, 'camera', c), c, params['nuisance'],
-                      params['noise_std'])
-        for c in range(params['num_cameras']))
-    return World(identities=identities, outfits=wardrobes.outfits,
-                 wardrobes=wardrobes.wardrobes, cameras=cameras,
-                 train_ids=train_ids, test_ids=test_ids,
-                 distractor_ids=distractor_ids)
+        sample_camera(
+            rng_for(seed, 'camera', c), c, params['nuisance'],
+            params['noise_std']) for c in range(params['num_cameras']))
+    return World(
+        identities=identities,
+        outfits=wardrobes.outfits,
+        wardrobes=wardrobes.wardrobes,
+        cameras=cameras,
+        train_ids=train_ids,
+        test_ids=test_ids,
+        distractor_ids=distractor_ids)

@@ -43,16 +43,19 @@ class PackReIDInputs(BaseTransform):
     """
 
     LABEL_SETTERS = dict(
-        pid='set_pid', camid='set_camid', clothes_id='set_clothes_id',
-        modality='set_modality', task='set_task',
+        pid='set_pid',
+        camid='set_camid',
+        clothes_id='set_clothes_id',
+        modality='set_modality',
+        task='set_task',
         instruction='set_instruction')
 
     def __init__(self,
                  meta_keys: Sequence[str] = ('sample_idx', 'img_path',
-                                             'instruction_img_path',
-                                             'subset', 'dataset_name',
-                                             'ori_shape', 'img_shape',
-                                             'flip', 'flip_direction')):
+                                             'instruction_img_path', 'subset',
+                                             'dataset_name', 'ori_shape',
+                                             'img_shape', 'flip',
+                                             'flip_direction')):
         self.meta_keys = tuple(meta_keys)
 
     def transform(self, results: dict) -> dict:
@@ -65,8 +68,7 @@ class PackReIDInputs(BaseTransform):
                 getattr(data_sample, setter)(results[key])
         if 'instruction_img' in results:
             data_sample.set_field(
-                image_to_tensor(results['instruction_img']),
-                'instruction_img')
+                image_to_tensor(results['instruction_img']), 'instruction_img')
         data_sample.set_metainfo(
             {k: results[k]
              for k in self.meta_keys if k in results})

@@ -39,14 +39,16 @@ def format_metric_table(metrics: Dict[str, float]) -> str:
     header = ['test set'] + columns
     lines = [header]
     for row, values in rows.items():
-        lines.append([row] + [
-            f'{values[c]:.2f}' if c in values else '' for c in columns
-        ])
+        lines.append(
+            [row] +
+            [f'{values[c]:.2f}' if c in values else '' for c in columns])
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
 
     def render(cells):
         first = cells[0].ljust(widths[0])
-        rest = [cell.rjust(width) for cell, width in zip(cells[1:], widths[1:])]
+        rest = [
+            cell.rjust(width) for cell, width in zip(cells[1:], widths[1:])
+        ]
         return ' | '.join([first] + rest)
 
     rule = ' | '.join('-' * w for w in widths)

@@ -26,9 +26,10 @@ from mmengine.runner.checkpoint import _load_checkpoint
 def _numpy_globals() -> list:
     """NumPy objects that pickled arrays and scalars refer to."""
     from numpy._core.multiarray import _reconstruct, scalar
-    dtype_classes = [type(np.dtype(t)) for t in
-                     ('float64', 'float32', 'float16', 'int64', 'int32',
-                      'int8', 'uint8', 'bool')]
+    dtype_classes = [
+        type(np.dtype(t)) for t in ('float64', 'float32', 'float16', 'int64',
+                                    'int32', 'int8', 'uint8', 'bool')
+    ]
     return [_reconstruct, scalar, np.ndarray, np.dtype] + dtype_classes
 
 

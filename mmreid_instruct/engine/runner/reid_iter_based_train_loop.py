@@ -34,12 +34,14 @@ class ReIDIterBasedTrainLoop(IterBasedTrainLoop):
             # A new iterator so that workers start from the new position.
             self.dataloader_iterator = _InfiniteDataloaderIterator(
                 self.dataloader)
-            print_log(f'Resumed the sampler at batch {self._iter}.',
-                      logger='current')
+            print_log(
+                f'Resumed the sampler at batch {self._iter}.',
+                logger='current')
         else:
             print_log(
                 f'Advance the dataloader {self._iter} steps to skip data '
-                'that has already been trained on.', logger='current')
+                'that has already been trained on.',
+                logger='current')
             for _ in range(self._iter):
                 next(self.dataloader_iterator)
 

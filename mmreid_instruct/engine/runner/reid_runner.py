@@ -65,13 +65,17 @@ class ReIDRunner(Runner):
                 type='MMDistributedDataParallel',
                 device_ids=None,
                 broadcast_buffers=False,
-                find_unused_parameters=self.cfg.get(
-                    'find_unused_parameters', False))
+                find_unused_parameters=self.cfg.get('find_unused_parameters',
+                                                    False))
         return super().wrap_model(model_wrapper_cfg, model)
 
     @master_only
-    def save_checkpoint(self, out_dir: str, filename: str, *args,
-                        meta: Optional[dict] = None, **kwargs):
+    def save_checkpoint(self,
+                        out_dir: str,
+                        filename: str,
+                        *args,
+                        meta: Optional[dict] = None,
+                        **kwargs):
         """Save a checkpoint atomically, with the random states in its meta.
 
         Arguments are those of :meth:`mmengine.runner.Runner.save_checkpoint`.
@@ -86,7 +90,9 @@ class ReIDRunner(Runner):
         super().save_checkpoint(out_dir, tmp_name, *args, meta=meta, **kwargs)
         atomic_replace(osp.join(out_dir, tmp_name), final_path)
 
-    def load_checkpoint(self, filename: str, map_location='cpu',
+    def load_checkpoint(self,
+                        filename: str,
+                        map_location='cpu',
                         strict: bool = False,
                         revise_keys: list = [(r'^module.', '')]) -> dict:
         """Load a checkpoint safely into the model.

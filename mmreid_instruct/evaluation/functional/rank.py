@@ -14,9 +14,8 @@ import torch
 
 from .distance import ArrayLike
 from .rank_list import stable_topk
-from .rank_positions import (FeatureRows, MatrixRows, block_rows,
-                             check_no_nan, group_starts, pair_positions,
-                             resolve_backend)
+from .rank_positions import (FeatureRows, MatrixRows, block_rows, check_no_nan,
+                             group_starts, pair_positions, resolve_backend)
 
 #: Accepted values of ``clothes_mode``.
 CLOTHES_MODES = (None, 'cc', 'sc')
@@ -63,8 +62,8 @@ class _Labels:
         if q_camids is not None:
             self.q_camids = _to_label_array(q_camids, 'q_camids', num_query,
                                             q_what)
-            self.g_camids = _to_label_array(g_camids, 'g_camids',
-                                            num_gallery, g_what)
+            self.g_camids = _to_label_array(g_camids, 'g_camids', num_gallery,
+                                            g_what)
         if clothes_mode not in CLOTHES_MODES:
             raise ValueError(f'clothes_mode must be one of {CLOTHES_MODES}, '
                              f'got {clothes_mode!r}')
@@ -86,8 +85,8 @@ class _Labels:
             self.g_clothes = _to_label_array(g_clothes_ids, 'g_clothes_ids',
                                              num_gallery, g_what)
         try:
-            self.junk_pids = np.asarray(
-                [int(p) for p in junk_pids], dtype=np.int64)
+            self.junk_pids = np.asarray([int(p) for p in junk_pids],
+                                        dtype=np.int64)
         except (TypeError, ValueError):
             raise TypeError('junk_pids must be a sequence of integers, got '
                             f'{junk_pids!r}') from None
@@ -124,8 +123,9 @@ class _Labels:
         counts = hi - lo
         pair_q = np.repeat(np.arange(len(self.q_pids)), counts)
         starts = np.cumsum(counts) - counts
-        offsets = (np.arange(counts.sum()) - np.repeat(starts, counts) +
-                   np.repeat(lo, counts))
+        offsets = (
+            np.arange(counts.sum()) - np.repeat(starts, counts) +
+            np.repeat(lo, counts))
         return pair_q, cols[order[offsets]]
 
 
@@ -135,8 +135,9 @@ def _check_options(max_rank, ap_topk) -> None:
             or max_rank < 1:
         raise ValueError(f'max_rank must be a positive integer, got '
                          f'{max_rank!r}')
-    if ap_topk is not None and (isinstance(ap_topk, bool) or not isinstance(
-            ap_topk, (int, np.integer)) or ap_topk < 1):
+    if ap_topk is not None and (isinstance(ap_topk, bool)
+                                or not isinstance(ap_topk, (int, np.integer))
+                                or ap_topk < 1):
         raise ValueError(f'ap_topk must be None or a positive integer, got '
                          f'{ap_topk!r}')
 
@@ -177,9 +178,14 @@ def _full_ranking_stats(source, labels: _Labels, chunk_size, backend):
     valid = np.bincount(pair_q[is_match], minlength=len(labels.q_pids)) > 0
     keep = valid[pair_q] & (is_match | is_junk)
     pair_q, pair_g, is_junk = pair_q[keep], pair_g[keep], is_junk[keep]
-    pos = pair_positions(source, labels.g_is_junk, pair_q, pair_g,
-                         optional=is_junk, chunk_size=chunk_size,
-                         backend=backend)
+    pos = pair_positions(
+        source,
+        labels.g_is_junk,
+        pair_q,
+        pair_g,
+        optional=is_junk,
+        chunk_size=chunk_size,
+        backend=backend)
     # Rank among non-junk items = position - junk ranked before it.
     order = np.lexsort((pos, pair_q))
     pair_q, pos, is_junk = pair_q[order], pos[order], is_junk[order]
@@ -242,17 +248,32 @@ def _summarize(first_rank: np.ndarray, ap: np.ndarray, inp: np.ndarray,
             f'None of the {num_queries} queries has a true match in the '
             'gallery: CMC, mAP and mINP are reported as 0',
             stacklevel=3)
-        return dict(cmc=np.zeros(max_rank), mAP=0.0, mINP=0.0,
-                    num_valid_queries=0)
-    hits = np.bincount(np.minimum(first_rank, max_rank),
-                       minlength=max_rank + 1)[:max_rank]
-    return dict(cmc=np.cumsum(hits) / num_valid, mAP=float(ap.mean()),
-                mINP=float(inp.mean()), num_valid_queries=int(num_valid))
+        return dict(
+            cmc=np.zeros(max_rank), mAP=0.0, mINP=0.0, num_valid_queries=0)
+    hits = np.bincount(
+        np.minimum(first_rank, max_rank), minlength=max_rank + 1)[:max_rank]
+    return dict(
+        cmc=np.cumsum(hits) / num_valid,
+        mAP=float(ap.mean()),
+        mINP=float(inp.mean()),
+        num_valid_queries=int(num_valid))
 
 
-def _evaluate(source, q_pids, g_pids, q_camids, g_camids, *, max_rank,
-              q_clothes_ids, g_clothes_ids, clothes_mode, match_clothes,
-              junk_pids, ap_topk, chunk_size, backend='auto') -> Dict:
+def _evaluate(source,
+              q_pids,
+              g_pids,
+              q_camids,
+              g_camids,
+              *,
+              max_rank,
+              q_clothes_ids,
+              g_clothes_ids,
+              clothes_mode,
+              match_clothes,
+              junk_pids,
+              ap_topk,
+              chunk_size,
+              backend='auto') -> Dict:
     _check_options(max_rank, ap_topk)
     backend = resolve_backend(backend)
     num_query, num_gallery = source.shape
@@ -349,10 +370,19 @@ def evaluate_rank(distmat: ArrayLike,
     """
     source = MatrixRows(distmat)
     return _evaluate(
-        source, q_pids, g_pids, q_camids, g_camids, max_rank=max_rank,
-        q_clothes_ids=q_clothes_ids, g_clothes_ids=g_clothes_ids,
-        clothes_mode=clothes_mode, match_clothes=match_clothes,
-        junk_pids=junk_pids, ap_topk=ap_topk, chunk_size=chunk_size,
+        source,
+        q_pids,
+        g_pids,
+        q_camids,
+        g_camids,
+        max_rank=max_rank,
+        q_clothes_ids=q_clothes_ids,
+        g_clothes_ids=g_clothes_ids,
+        clothes_mode=clothes_mode,
+        match_clothes=match_clothes,
+        junk_pids=junk_pids,
+        ap_topk=ap_topk,
+        chunk_size=chunk_size,
         backend=backend)
 
 
@@ -403,8 +433,17 @@ def evaluate_rank_from_features(q_feats: ArrayLike,
     """
     source = FeatureRows(q_feats, g_feats, metric)
     return _evaluate(
-        source, q_pids, g_pids, q_camids, g_camids, max_rank=max_rank,
-        q_clothes_ids=q_clothes_ids, g_clothes_ids=g_clothes_ids,
-        clothes_mode=clothes_mode, match_clothes=match_clothes,
-        junk_pids=junk_pids, ap_topk=ap_topk, chunk_size=chunk_size,
+        source,
+        q_pids,
+        g_pids,
+        q_camids,
+        g_camids,
+        max_rank=max_rank,
+        q_clothes_ids=q_clothes_ids,
+        g_clothes_ids=g_clothes_ids,
+        clothes_mode=clothes_mode,
+        match_clothes=match_clothes,
+        junk_pids=junk_pids,
+        ap_topk=ap_topk,
+        chunk_size=chunk_size,
         backend=backend)

@@ -55,10 +55,10 @@ def _rank_lists(source, topk: int, chunk_size: Optional[int]):
     return indices, dists
 
 
-def rank_list(distmat: ArrayLike,
-              topk: int = 10,
-              chunk_size: Optional[int] = None
-              ) -> Tuple[np.ndarray, np.ndarray]:
+def rank_list(
+        distmat: ArrayLike,
+        topk: int = 10,
+        chunk_size: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray]:
     """The ``topk`` closest gallery items of every query.
 
     Ties are broken by gallery index, as in :func:`evaluate_rank`; junk is
@@ -81,12 +81,12 @@ def rank_list(distmat: ArrayLike,
     return _rank_lists(MatrixRows(distmat), topk, chunk_size)
 
 
-def rank_list_from_features(q_feats: ArrayLike,
-                            g_feats: ArrayLike,
-                            topk: int = 10,
-                            metric: str = 'euclidean',
-                            chunk_size: Optional[int] = None
-                            ) -> Tuple[np.ndarray, np.ndarray]:
+def rank_list_from_features(
+        q_feats: ArrayLike,
+        g_feats: ArrayLike,
+        topk: int = 10,
+        metric: str = 'euclidean',
+        chunk_size: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray]:
     """:func:`rank_list` of features, computed block by block.
 
     Args:
@@ -98,5 +98,4 @@ def rank_list_from_features(q_feats: ArrayLike,
     Returns:
         tuple: As :func:`rank_list`.
     """
-    return _rank_lists(FeatureRows(q_feats, g_feats, metric), topk,
-                       chunk_size)
+    return _rank_lists(FeatureRows(q_feats, g_feats, metric), topk, chunk_size)

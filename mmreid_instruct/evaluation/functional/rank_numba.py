@@ -67,13 +67,14 @@ def _row_positions(row, kcol, optional, segment, out):
                 c = kcol[i]
                 # Equal values rank before the item at smaller indices only.
                 split = min(max(c, s0), s1)
-                out[i] += (_count_before(row[s0:split], row[c], True) +
-                           _count_before(row[split:s1], row[c], False))
+                out[i] += (
+                    _count_before(row[s0:split], row[c], True) +
+                    _count_before(row[split:s1], row[c], False))
 
 
 @_njit
-def count_positions(block, gather, kept, row_start, kcol, optional,
-                    segment, out):
+def count_positions(block, gather, kept, row_start, kcol, optional, segment,
+                    out):
     """Positions of wanted items in their rows' rankings, by counting.
 
     A row is ranked by distance, ties by index. An optional item with a

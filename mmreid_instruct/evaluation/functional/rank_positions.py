@@ -117,8 +117,8 @@ def check_no_nan(values, name: str, allow_inf: bool = True) -> None:
             return
         # A reduction probe first: NaN propagates through min and sum.
         probe = values.min() if allow_inf else values.sum()
-        if not bool(torch.isnan(probe)) and (allow_inf or bool(
-                torch.isfinite(probe))):
+        if not bool(torch.isnan(probe)) and (allow_inf
+                                             or bool(torch.isfinite(probe))):
             return
         bad = torch.isnan(values) if allow_inf else ~torch.isfinite(values)
         if not bool(bad.any()):
@@ -141,13 +141,16 @@ def check_no_nan(values, name: str, allow_inf: bool = True) -> None:
                      'check the model output')
 
 
-def block_rows(num_cols: int, itemsize: int,
+def block_rows(num_cols: int,
+               itemsize: int,
                chunk_size: Optional[int] = None,
                budget: int = BLOCK_BYTES) -> int:
     """Rows per block: ``chunk_size`` if given, else ``budget`` bytes."""
     if chunk_size is not None:
-        if isinstance(chunk_size, bool) or not isinstance(
-                chunk_size, (int, np.integer)) or chunk_size < 1:
+        if isinstance(
+                chunk_size,
+                bool) or not isinstance(chunk_size,
+                                        (int, np.integer)) or chunk_size < 1:
             raise ValueError('chunk_size must be None or a positive integer, '
                              f'got {chunk_size!r}')
         return int(chunk_size)
@@ -235,8 +238,8 @@ class FeatureRows:
             q_feats, g_feats = q_feats.to(dtype), g_feats.to(dtype)
         else:
             # Half precision products are slow and inexact on the CPU.
-            dtype = np.promote_types(np.result_type(q_feats, g_feats),
-                                     np.float32)
+            dtype = np.promote_types(
+                np.result_type(q_feats, g_feats), np.float32)
             q_feats = np.ascontiguousarray(q_feats, dtype=dtype)
             g_feats = np.ascontiguousarray(g_feats, dtype=dtype)
         check_not_empty(len(q_feats), len(g_feats))
@@ -332,8 +335,8 @@ def _searchsorted_rows(sorted_rows: np.ndarray, row: np.ndarray,
     return out
 
 
-def _tied_positions(rows: np.ndarray, local_row: np.ndarray,
-                    kcol: np.ndarray, values: np.ndarray) -> np.ndarray:
+def _tied_positions(rows: np.ndarray, local_row: np.ndarray, kcol: np.ndarray,
+                    values: np.ndarray) -> np.ndarray:
     """Exact positions of wanted items that share their distance.
 
     Args:
@@ -355,8 +358,8 @@ def _tied_positions(rows: np.ndarray, local_row: np.ndarray,
             continue
         for i in sel:
             v, c = values[i], kcol[i]
-            out[i] = (np.count_nonzero(row < v) +
-                      np.count_nonzero(row[:c] == v))
+            out[i] = (
+                np.count_nonzero(row < v) + np.count_nonzero(row[:c] == v))
     return out
 
 
@@ -425,9 +428,10 @@ def _positions_rows(sub, local_row, col, optional, keep_cols, kept_index,
         pos[beyond] = n if kept_index is None else len(keep_cols)
         on_prefix &= ~beyond
     if on_prefix.any():
-        pos[on_prefix] = _prefix_positions(
-            sub, thresholds, local_row[on_prefix], col[on_prefix],
-            values[on_prefix], junk_cols, mask_buf)
+        pos[on_prefix] = _prefix_positions(sub, thresholds,
+                                           local_row[on_prefix],
+                                           col[on_prefix], values[on_prefix],
+                                           junk_cols, mask_buf)
     on_sort = ~on_prefix & ~beyond
     if on_sort.any():
         sel_rows = np.unique(local_row[on_sort])
@@ -449,10 +453,11 @@ def _positions_block_numpy(view, local_row, col, optional, keep_cols,
     for i, r0 in enumerate(range(0, num_rows, step)):
         p0, p1 = bounds[i], bounds[i + 1]
         if p0 < p1:
-            pos[p0:p1] = _positions_rows(
-                view[r0:r0 + step], local_row[p0:p1] - r0, col[p0:p1],
-                optional[p0:p1], keep_cols, kept_index, junk_cols, mask_buf,
-                sort_buf)
+            pos[p0:p1] = _positions_rows(view[r0:r0 + step],
+                                         local_row[p0:p1] - r0, col[p0:p1],
+                                         optional[p0:p1], keep_cols,
+                                         kept_index, junk_cols, mask_buf,
+                                         sort_buf)
     return pos
 
 
@@ -525,7 +530,9 @@ def _positions_block_torch(block: torch.Tensor, local_row: np.ndarray,
     fill = float('inf') if sorted_rows.is_floating_point() \
         else torch.iinfo(sorted_rows.dtype).max
     padded = torch.full((sorted_rows.shape[0], int(counts.max())),
-                        fill, dtype=sorted_rows.dtype, device=device)
+                        fill,
+                        dtype=sorted_rows.dtype,
+                        device=device)
     padded[lr, slot] = values
     pos = torch.searchsorted(sorted_rows, padded)[lr, slot]
     n = sorted_rows.shape[1]
@@ -543,8 +550,11 @@ def _positions_block_torch(block: torch.Tensor, local_row: np.ndarray,
     return pos.cpu().numpy().astype(np.int64)
 
 
-def pair_positions(source, g_is_junk: np.ndarray, pair_q: np.ndarray,
-                   pair_g: np.ndarray, optional: Optional[np.ndarray] = None,
+def pair_positions(source,
+                   g_is_junk: np.ndarray,
+                   pair_q: np.ndarray,
+                   pair_g: np.ndarray,
+                   optional: Optional[np.ndarray] = None,
                    chunk_size: Optional[int] = None,
                    backend: str = 'auto') -> np.ndarray:
     """0-based position of each (query, gallery item) pair in the ranking.
@@ -598,6 +608,5 @@ def pair_positions(source, g_is_junk: np.ndarray, pair_q: np.ndarray,
         if source.check_blocks:
             check_no_nan(view, 'the distances')
         pos[p0:p1] = kernel(view, pair_q[p0:p1] - lo, pair_g[p0:p1],
-                            optional[p0:p1], keep_cols, kept_index,
-                            junk_cols)
+                            optional[p0:p1], keep_cols, kept_index, junk_cols)
     return pos

@@ -5,7 +5,7 @@ import numpy as np
 import torch
 
 from .distance import ArrayLike
-from .rank import _Labels, _check_options
+from .rank import _check_options, _Labels
 from .rank_positions import FeatureRows, MatrixRows, block_rows
 
 
@@ -65,8 +65,8 @@ def _single_shot_ranks(source, labels: _Labels, valid_rows: np.ndarray,
         own_idx = own[b0:b0 + step]
         v = block[local, own_idx][:, None]
         other = block[:, chosen]
-        before = (other < v) | ((other == v) & (chosen[None] < own_idx[:,
-                                                                      None]))
+        before = (other < v) | ((other == v) &
+                                (chosen[None] < own_idx[:, None]))
         before &= chosen_pids[None] != labels.q_pids[rows][:, None]
         ranks[b0:b0 + step] = before.sum(1)
     return ranks
@@ -76,8 +76,10 @@ def _evaluate_single_shot(source, q_pids, g_pids, q_camids, g_camids, *,
                           max_rank, num_repeats, junk_pids,
                           chunk_size) -> Dict:
     _check_options(max_rank, None)
-    if isinstance(num_repeats, bool) or not isinstance(
-            num_repeats, (int, np.integer)) or num_repeats < 1:
+    if isinstance(
+            num_repeats,
+            bool) or not isinstance(num_repeats,
+                                    (int, np.integer)) or num_repeats < 1:
         raise ValueError('num_repeats must be a positive integer, got '
                          f'{num_repeats!r}')
     labels = _Labels(source.shape[0], source.shape[1], q_pids, g_pids,
@@ -104,8 +106,8 @@ def _evaluate_single_shot(source, q_pids, g_pids, q_camids, g_camids, *,
         own = pair_g[order][np.r_[True, q_sorted[1:] != q_sorted[:-1]]]
         ranks = _single_shot_ranks(source, labels, valid_rows, own, chosen,
                                    chunk_size)
-        hits = np.bincount(np.minimum(ranks, max_rank),
-                           minlength=max_rank + 1)[:max_rank]
+        hits = np.bincount(
+            np.minimum(ranks, max_rank), minlength=max_rank + 1)[:max_rank]
         cmc += np.cumsum(hits) / len(valid_rows)
     return dict(cmc=cmc / num_repeats, num_valid_queries=len(valid_rows))
 
@@ -146,22 +148,28 @@ def evaluate_single_gallery_shot(q_feats: ArrayLike,
     """
     _reject_clothes_options(unsupported)
     return _evaluate_single_shot(
-        FeatureRows(q_feats, g_feats, metric), q_pids, g_pids, q_camids,
-        g_camids, max_rank=max_rank, num_repeats=num_repeats,
-        junk_pids=junk_pids, chunk_size=chunk_size)
+        FeatureRows(q_feats, g_feats, metric),
+        q_pids,
+        g_pids,
+        q_camids,
+        g_camids,
+        max_rank=max_rank,
+        num_repeats=num_repeats,
+        junk_pids=junk_pids,
+        chunk_size=chunk_size)
 
 
-def evaluate_single_gallery_shot_distmat(distmat: ArrayLike,
-                                         q_pids: ArrayLike,
-                                         g_pids: ArrayLike,
-                                         q_camids: Optional[ArrayLike],
-                                         g_camids: Optional[ArrayLike],
-                                         *,
-                                         max_rank: int = 50,
-                                         num_repeats: int = 10,
-                                         junk_pids: Sequence[int] = (-1, ),
-                                         chunk_size: Optional[int] = None
-                                         ) -> Dict:
+def evaluate_single_gallery_shot_distmat(
+        distmat: ArrayLike,
+        q_pids: ArrayLike,
+        g_pids: ArrayLike,
+        q_camids: Optional[ArrayLike],
+        g_camids: Optional[ArrayLike],
+        *,
+        max_rank: int = 50,
+        num_repeats: int = 10,
+        junk_pids: Sequence[int] = (-1, ),
+        chunk_size: Optional[int] = None) -> Dict:
     """:func:`evaluate_single_gallery_shot` from a distance matrix.
 
     Example:
@@ -171,17 +179,27 @@ def evaluate_single_gallery_shot_distmat(distmat: ArrayLike,
         [1.0, 1.0]
     """
     return _evaluate_single_shot(
-        MatrixRows(distmat), q_pids, g_pids, q_camids, g_camids,
-        max_rank=max_rank, num_repeats=num_repeats, junk_pids=junk_pids,
+        MatrixRows(distmat),
+        q_pids,
+        g_pids,
+        q_camids,
+        g_camids,
+        max_rank=max_rank,
+        num_repeats=num_repeats,
+        junk_pids=junk_pids,
         chunk_size=chunk_size)
 
 
 def _reject_clothes_options(options: dict) -> None:
     """Single-shot protocols know identities, not outfits."""
-    used = {k: v for k, v in options.items()
-            if k in ('clothes_mode', 'match_clothes') and v}
-    unknown = set(options) - {'clothes_mode', 'match_clothes',
-                              'q_clothes_ids', 'g_clothes_ids'}
+    used = {
+        k: v
+        for k, v in options.items()
+        if k in ('clothes_mode', 'match_clothes') and v
+    }
+    unknown = set(options) - {
+        'clothes_mode', 'match_clothes', 'q_clothes_ids', 'g_clothes_ids'
+    }
     if unknown:
         raise TypeError(f'unexpected arguments {sorted(unknown)}')
     if used:

@@ -88,10 +88,9 @@ def split_sets(results: List[dict]) -> 'OrderedDict[Tuple, Dict]':
             raise ValueError('a test sample must have subset "query" or '
                              f'"gallery", got {subset!r}')
         task = res['task']
-        key = (res['dataset_name'], None if task is None else
-               normalize_task(task))
-        sets.setdefault(key, {'query': [], 'gallery': []})[subset].append(
-            res)
+        key = (res['dataset_name'],
+               None if task is None else normalize_task(task))
+        sets.setdefault(key, {'query': [], 'gallery': []})[subset].append(res)
     for (name, task), parts in sets.items():
         for subset, items in parts.items():
             _check_once(items, f'{name}/{task}', subset)
@@ -121,11 +120,14 @@ def stack_part(items: List[dict]) -> Dict[str, np.ndarray]:
     feats = torch.stack([it['feat'] for it in items]).numpy()
 
     def labels(key, default=-1):
-        return np.asarray([default if it[key] is None else int(it[key])
-                           for it in items], dtype=np.int64)
+        return np.asarray(
+            [default if it[key] is None else int(it[key]) for it in items],
+            dtype=np.int64)
 
     return dict(
-        feats=feats, pids=labels('pid'), camids=labels('camid'),
+        feats=feats,
+        pids=labels('pid'),
+        camids=labels('camid'),
         clothes_ids=labels('clothes_id'),
         modality=np.asarray([it['modality'] or 'rgb' for it in items]))
 
@@ -167,12 +169,15 @@ def dump_rank_lists(path: str, entries: List[dict]) -> None:
             return [{k: it.get(k) for k in _RANK_LIST_KEYS} for it in items]
 
         sets.append(
-            dict(dataset_name=e['dataset_name'], task=e['task'],
-                 direction=e.get('direction'), query=meta(e['query']),
-                 gallery=meta(e['gallery']),
-                 indices=np.asarray(e['indices']).tolist(),
-                 distances=np.asarray(e['distances'],
-                                      dtype=np.float64).tolist()))
+            dict(
+                dataset_name=e['dataset_name'],
+                task=e['task'],
+                direction=e.get('direction'),
+                query=meta(e['query']),
+                gallery=meta(e['gallery']),
+                indices=np.asarray(e['indices']).tolist(),
+                distances=np.asarray(e['distances'],
+                                     dtype=np.float64).tolist()))
     mmengine.mkdir_or_exist(osp.dirname(osp.abspath(path)))
     with open(path, 'w') as f:
         json.dump(dict(sets=sets), f)
@@ -204,8 +209,8 @@ def _camera_filter(cameras, name):
     if cameras is None:
         return None
     cameras = [cameras] if isinstance(cameras, int) else list(cameras)
-    if not cameras or not all(isinstance(c, (int, np.integer))
-                              for c in cameras):
+    if not cameras or not all(
+            isinstance(c, (int, np.integer)) for c in cameras):
         raise ValueError(f'{name} must be None or a non-empty list of camera '
                          f'ids, got {cameras!r}')
     return np.asarray(cameras, dtype=np.int64)
@@ -341,8 +346,10 @@ class ReIDMetric(BaseMetric):
                  collect_dir: Optional[str] = None,
                  tasks: Optional[Sequence[str]] = None,
                  dataset_names: Optional[Sequence[str]] = None) -> None:
-        super().__init__(collect_device=collect_device, prefix=prefix,
-                         collect_dir=collect_dir)
+        super().__init__(
+            collect_device=collect_device,
+            prefix=prefix,
+            collect_dir=collect_dir)
         self.metric = check_metric(metric)
         # Unknown task names raise in normalize_task.
         self.tasks = _selection(tasks, 'tasks', normalize_task)
@@ -400,8 +407,8 @@ class ReIDMetric(BaseMetric):
 
     def _wanted(self, sample: dict) -> bool:
         task = sample.get('task')
-        if self.tasks is not None and (
-                task is None or normalize_task(task) not in self.tasks):
+        if self.tasks is not None and (task is None or normalize_task(task)
+                                       not in self.tasks):
             return False
         return (self.dataset_names is None
                 or sample.get('dataset_name') in self.dataset_names)
@@ -432,30 +439,46 @@ class ReIDMetric(BaseMetric):
             if match_clothes is None:
                 match_clothes = task in CLOTHES_MATCHING_TASKS
             res = self.calculate(
-                q['feats'], g['feats'], q['pids'], g['pids'],
+                q['feats'],
+                g['feats'],
+                q['pids'],
+                g['pids'],
                 q['camids'] if self.use_camera else None,
                 g['camids'] if self.use_camera else None,
-                q['clothes_ids'], g['clothes_ids'], metric=self.metric,
-                normalize_feature=self.normalize_feature, topk=self.topk,
-                max_rank=self.max_rank, clothes_mode=self.clothes_mode,
-                match_clothes=match_clothes, junk_pids=self.junk_pids,
+                q['clothes_ids'],
+                g['clothes_ids'],
+                metric=self.metric,
+                normalize_feature=self.normalize_feature,
+                topk=self.topk,
+                max_rank=self.max_rank,
+                clothes_mode=self.clothes_mode,
+                match_clothes=match_clothes,
+                junk_pids=self.junk_pids,
                 ap_topk=self.ap_topk,
                 single_gallery_shot=self.single_gallery_shot,
-                num_repeats=self.num_repeats, chunk_size=self.chunk_size)
+                num_repeats=self.num_repeats,
+                chunk_size=self.chunk_size)
             num_valid = res.pop('num_valid_queries')
             print_log(
                 f'{where}: {len(query)} queries ({num_valid} with a true '
-                f'match), {len(gallery)} gallery items', logger='current')
+                f'match), {len(gallery)} gallery items',
+                logger='current')
             self._add_keys(metrics, res, len(sets), name, task)
             if self.rank_list_file is not None:
                 indices, dists = rank_list_from_features(
-                    self._prepare(q['feats']), self._prepare(g['feats']),
-                    self.rank_list_topk, metric=self.metric,
+                    self._prepare(q['feats']),
+                    self._prepare(g['feats']),
+                    self.rank_list_topk,
+                    metric=self.metric,
                     chunk_size=self.chunk_size)
                 rank_lists.append(
-                    dict(dataset_name=name, task=task, query=query,
-                         gallery=gallery, indices=indices,
-                         distances=dists))
+                    dict(
+                        dataset_name=name,
+                        task=task,
+                        query=query,
+                        gallery=gallery,
+                        indices=indices,
+                        distances=dists))
         if self.rank_list_file is not None:
             dump_rank_lists(self.rank_list_file, rank_lists)
         return metrics
@@ -474,8 +497,13 @@ class ReIDMetric(BaseMetric):
                 'sets and the filters of the metric')
         return sets
 
-    def _add_keys(self, metrics: dict, res: dict, num_sets: int, name: str,
-                  task: str, sub: Optional[str] = None) -> None:
+    def _add_keys(self,
+                  metrics: dict,
+                  res: dict,
+                  num_sets: int,
+                  name: str,
+                  task: str,
+                  sub: Optional[str] = None) -> None:
         """Put ``res`` into ``metrics`` under the keys of the class doc;
         ``sub`` (e.g. a search direction) adds a level after the task."""
         single = num_sets == 1 and not self.filtered
@@ -539,16 +567,35 @@ class ReIDMetric(BaseMetric):
         topk = check_topk(topk, max_rank)
         if normalize_feature:
             q_feats, g_feats = l2_normalize(q_feats), l2_normalize(g_feats)
-        kwargs = dict(max_rank=max_rank, q_clothes_ids=q_clothes_ids,
-                      g_clothes_ids=g_clothes_ids, clothes_mode=clothes_mode,
-                      match_clothes=match_clothes, junk_pids=junk_pids)
+        kwargs = dict(
+            max_rank=max_rank,
+            q_clothes_ids=q_clothes_ids,
+            g_clothes_ids=g_clothes_ids,
+            clothes_mode=clothes_mode,
+            match_clothes=match_clothes,
+            junk_pids=junk_pids)
         res = evaluate_rank_from_features(
-            q_feats, g_feats, q_pids, g_pids, q_camids, g_camids,
-            metric=metric, chunk_size=chunk_size, ap_topk=ap_topk, **kwargs)
+            q_feats,
+            g_feats,
+            q_pids,
+            g_pids,
+            q_camids,
+            g_camids,
+            metric=metric,
+            chunk_size=chunk_size,
+            ap_topk=ap_topk,
+            **kwargs)
         if single_gallery_shot:
             shot = evaluate_single_gallery_shot(
-                q_feats, g_feats, q_pids, g_pids, q_camids, g_camids,
-                metric=metric, num_repeats=num_repeats, **kwargs)
+                q_feats,
+                g_feats,
+                q_pids,
+                g_pids,
+                q_camids,
+                g_camids,
+                metric=metric,
+                num_repeats=num_repeats,
+                **kwargs)
             res['cmc'] = shot['cmc']
         out = percent_results(res, topk)
         out['num_valid_queries'] = res['num_valid_queries']

@@ -30,5 +30,8 @@ class T2IMetric(ReIDMetric):
                  use_camera: bool = False,
                  junk_pids: Sequence[int] = (),
                  **kwargs) -> None:
-        super().__init__(metric=metric, use_camera=use_camera,
-                         junk_pids=junk_pids, **kwargs)
+        super().__init__(
+            metric=metric,
+            use_camera=use_camera,
+            junk_pids=junk_pids,
+            **kwargs)

@@ -8,8 +8,8 @@ from mmengine.logging import print_log
 from mmreid_instruct.registry import METRICS
 from mmreid_instruct.utils.tasks import normalize_task
 from ..functional.rank import CLOTHES_MODES, evaluate_rank_from_features
-from .reid_metric import (CLOTHES_MATCHING_TASKS, ReIDMetric,
-                          percent_results, stack_part)
+from .reid_metric import (CLOTHES_MATCHING_TASKS, ReIDMetric, percent_results,
+                          stack_part)
 from .vi_reid_metric import merge_rank_results
 
 #: Rule keys a task may set, with their meaning in :func:`evaluate_rank`.
@@ -53,22 +53,29 @@ class TaskFreeReIDMetric(ReIDMetric):
     """
     default_prefix = 'task_free'
 
-    def __init__(self, task_rules: Optional[Dict[str, dict]] = None,
+    def __init__(self,
+                 task_rules: Optional[Dict[str, dict]] = None,
                  **kwargs) -> None:
         super().__init__(**kwargs)
         unsupported = dict(
-            clothes_mode=self.clothes_mode, match_clothes=self.match_clothes,
-            single_gallery_shot=self.single_gallery_shot, ap_topk=self.ap_topk,
+            clothes_mode=self.clothes_mode,
+            match_clothes=self.match_clothes,
+            single_gallery_shot=self.single_gallery_shot,
+            ap_topk=self.ap_topk,
             query_cameras=self.query_cameras,
             gallery_cameras=self.gallery_cameras,
             rank_list_file=self.rank_list_file)
-        unsupported = {k: v for k, v in unsupported.items() if v is not None
-                       and v is not False}
+        unsupported = {
+            k: v
+            for k, v in unsupported.items() if v is not None and v is not False
+        }
         if unsupported:
             raise ValueError('TaskFreeReIDMetric does not support '
                              f'{sorted(unsupported)}; use task_rules')
-        rules = {task: dict(match_clothes=True)
-                 for task in CLOTHES_MATCHING_TASKS}
+        rules = {
+            task: dict(match_clothes=True)
+            for task in CLOTHES_MATCHING_TASKS
+        }
         rules['t2i'] = dict(use_camera=False)
         for task, rule in (task_rules or {}).items():
             bad = set(rule) - set(RULE_KEYS)
@@ -92,8 +99,8 @@ class TaskFreeReIDMetric(ReIDMetric):
         if not gallery:
             raise ValueError('no gallery samples to rank')
         q, g = stack_part(queries), stack_part(gallery)
-        names = np.asarray([str(it['dataset_name']) for it in
-                            queries + gallery])
+        names = np.asarray(
+            [str(it['dataset_name']) for it in queries + gallery])
         num_q = len(queries)
         labels = {}
         for key in ('pids', 'camids', 'clothes_ids'):
@@ -102,8 +109,7 @@ class TaskFreeReIDMetric(ReIDMetric):
             if key == 'pids':
                 ids = np.where(np.isin(values, self.junk_pids), -1, ids)
             labels[key] = (ids[:num_q], ids[num_q:])
-        q_feats, g_feats = self._prepare(q['feats']), self._prepare(
-            g['feats'])
+        q_feats, g_feats = self._prepare(q['feats']), self._prepare(g['feats'])
         q_tasks = np.asarray([normalize_task(it['task']) for it in queries])
         metrics = OrderedDict()
         per_task = []
@@ -112,7 +118,9 @@ class TaskFreeReIDMetric(ReIDMetric):
             rule = self.task_rules.get(task, {})
             use_camera = rule.get('use_camera', self.use_camera)
             res = evaluate_rank_from_features(
-                q_feats[rows], g_feats, labels['pids'][0][rows],
+                q_feats[rows],
+                g_feats,
+                labels['pids'][0][rows],
                 labels['pids'][1],
                 labels['camids'][0][rows] if use_camera else None,
                 labels['camids'][1] if use_camera else None,
@@ -120,15 +128,18 @@ class TaskFreeReIDMetric(ReIDMetric):
                 g_clothes_ids=labels['clothes_ids'][1],
                 clothes_mode=rule.get('clothes_mode'),
                 match_clothes=rule.get('match_clothes', False),
-                metric=self.metric, max_rank=self.max_rank,
-                junk_pids=(-1, ), chunk_size=self.chunk_size)
+                metric=self.metric,
+                max_rank=self.max_rank,
+                junk_pids=(-1, ),
+                chunk_size=self.chunk_size)
             print_log(
                 f'task-free {task}: {len(rows)} queries '
                 f'({res["num_valid_queries"]} with a true match) against '
-                f'{len(gallery)} gallery items', logger='current')
+                f'{len(gallery)} gallery items',
+                logger='current')
             per_task.append(res)
             for k, v in percent_results(res, self.topk).items():
                 metrics[f'{task}/{k}'] = v
-        metrics.update(percent_results(merge_rank_results(per_task),
-                                       self.topk))
+        metrics.update(
+            percent_results(merge_rank_results(per_task), self.topk))
         return metrics

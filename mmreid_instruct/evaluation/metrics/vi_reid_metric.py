@@ -13,7 +13,6 @@ from ..functional.single_shot import sample_single_shot
 from .reid_metric import (ReIDMetric, dump_rank_lists, percent_results,
                           stack_part)
 
-
 #: SYSU-MM01: queries of camera 3 skip gallery camera 2 (0-based ids, as
 #: the loader stores them: camera N is N - 1).
 SYSU_CAMERA_SKIP = {2: (1, )}
@@ -35,10 +34,11 @@ def merge_rank_results(results: List[dict]) -> dict:
 
 def average_trials(results: List[dict]) -> dict:
     """Mean of evaluate results over trials."""
-    return dict(cmc=np.mean([r['cmc'] for r in results], axis=0),
-                mAP=float(np.mean([r['mAP'] for r in results])),
-                mINP=float(np.mean([r['mINP'] for r in results])),
-                num_valid_queries=results[0]['num_valid_queries'])
+    return dict(
+        cmc=np.mean([r['cmc'] for r in results], axis=0),
+        mAP=float(np.mean([r['mAP'] for r in results])),
+        mINP=float(np.mean([r['mINP'] for r in results])),
+        num_valid_queries=results[0]['num_valid_queries'])
 
 
 @METRICS.register_module()
@@ -85,10 +85,11 @@ class VIReIDMetric(ReIDMetric):
                                                      Sequence[int]]] = None,
                  **kwargs) -> None:
         super().__init__(**kwargs)
-        unsupported = dict(clothes_mode=self.clothes_mode,
-                           match_clothes=self.match_clothes,
-                           single_gallery_shot=self.single_gallery_shot,
-                           ap_topk=self.ap_topk)
+        unsupported = dict(
+            clothes_mode=self.clothes_mode,
+            match_clothes=self.match_clothes,
+            single_gallery_shot=self.single_gallery_shot,
+            ap_topk=self.ap_topk)
         unsupported = {k: v for k, v in unsupported.items() if v}
         if unsupported:
             raise ValueError(f'VIReIDMetric does not support {unsupported}')
@@ -108,8 +109,9 @@ class VIReIDMetric(ReIDMetric):
         skip = dict(SYSU_CAMERA_SKIP) if sysu_camera_skip else {}
         for cam, cams in (skip_gallery_cameras or {}).items():
             cams = (cams, ) if isinstance(cams, int) else tuple(cams)
-            skip[int(cam)] = tuple(sorted(set(skip.get(int(cam), ())) |
-                                          {int(c) for c in cams}))
+            skip[int(cam)] = tuple(
+                sorted(set(skip.get(int(cam), ())) | {int(c)
+                                                      for c in cams}))
         self.skip_gallery_cameras = skip
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
@@ -118,8 +120,7 @@ class VIReIDMetric(ReIDMetric):
         metrics = OrderedDict()
         rank_lists = []
         for (name, task), parts in sets.items():
-            for direction, query, gallery in self._searches(name, task,
-                                                            parts):
+            for direction, query, gallery in self._searches(name, task, parts):
                 where = f'{name}/{task}' + (f'/{direction}'
                                             if direction else '')
                 q, g = stack_part(query), stack_part(gallery)
@@ -128,19 +129,26 @@ class VIReIDMetric(ReIDMetric):
                     f'{where}: {len(query)} queries '
                     f'({res["num_valid_queries"]} with a true match), '
                     f'{len(gallery)} gallery items, {self.num_trials} '
-                    'trial(s)', logger='current')
+                    'trial(s)',
+                    logger='current')
                 self._add_keys(metrics, percent_results(res, self.topk),
                                len(sets), name, task, direction)
                 if self.rank_list_file is not None:
                     indices, dists = rank_list_from_features(
-                        self._prepare(q['feats']), self._prepare(g['feats']),
-                        self.rank_list_topk, metric=self.metric,
+                        self._prepare(q['feats']),
+                        self._prepare(g['feats']),
+                        self.rank_list_topk,
+                        metric=self.metric,
                         chunk_size=self.chunk_size)
                     rank_lists.append(
-                        dict(dataset_name=name, task=task,
-                             direction=direction, query=query,
-                             gallery=gallery, indices=indices,
-                             distances=dists))
+                        dict(
+                            dataset_name=name,
+                            task=task,
+                            direction=direction,
+                            query=query,
+                            gallery=gallery,
+                            indices=indices,
+                            distances=dists))
         if self.rank_list_file is not None:
             dump_rank_lists(self.rank_list_file, rank_lists)
         return metrics
@@ -169,8 +177,7 @@ class VIReIDMetric(ReIDMetric):
             yield direction, query, gallery
 
     def _evaluate_trials(self, q: dict, g: dict) -> dict:
-        q_feats, g_feats = self._prepare(q['feats']), self._prepare(
-            g['feats'])
+        q_feats, g_feats = self._prepare(q['feats']), self._prepare(g['feats'])
         trials = []
         for trial in range(self.num_trials):
             cols = sample_single_shot(g['pids'], g['camids'], seed=trial) \
@@ -181,8 +188,8 @@ class VIReIDMetric(ReIDMetric):
                 if len(keep) == 0:
                     raise ValueError('the camera skip rule leaves no gallery '
                                      f'for query cameras {skipped}')
-                groups.append(self._evaluate_group(q, g, q_feats, g_feats,
-                                                   rows, keep))
+                groups.append(
+                    self._evaluate_group(q, g, q_feats, g_feats, rows, keep))
             trials.append(merge_rank_results(groups))
         return average_trials(trials)
 
@@ -196,8 +203,13 @@ class VIReIDMetric(ReIDMetric):
     def _evaluate_group(self, q, g, q_feats, g_feats, rows, cols) -> dict:
         use_camera = self.use_camera
         return evaluate_rank_from_features(
-            q_feats[rows], g_feats[cols], q['pids'][rows], g['pids'][cols],
+            q_feats[rows],
+            g_feats[cols],
+            q['pids'][rows],
+            g['pids'][cols],
             q['camids'][rows] if use_camera else None,
-            g['camids'][cols] if use_camera else None, metric=self.metric,
-            max_rank=self.max_rank, junk_pids=self.junk_pids,
+            g['camids'][cols] if use_camera else None,
+            metric=self.metric,
+            max_rank=self.max_rank,
+            junk_pids=self.junk_pids,
             chunk_size=self.chunk_size)

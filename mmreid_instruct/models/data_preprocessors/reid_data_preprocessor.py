@@ -1,4 +1,4 @@
-from typing import Optional, Sequence
+from typing import Sequence
 
 import torch
 from mmengine.model import ImgDataPreprocessor
@@ -60,8 +60,8 @@ class ReIDDataPreprocessor(ImgDataPreprocessor):
                 if present else None
         elif isinstance(inputs, torch.Tensor):
             inputs = torch.stack([self._normalize(x) for x in inputs])
-        if data_samples is not None and all(
-                'instruction_img' in s for s in data_samples):
+        if data_samples is not None and all('instruction_img' in s
+                                            for s in data_samples):
             for sample in data_samples:
                 sample.instruction_img = self._normalize(
                     sample.instruction_img)

@@ -125,8 +125,8 @@ class InstructReIDHead(BaseModule):
         self.neck_u = self.neck_v = None
         if with_fusion:
             self.neck_u = BNNeck(self.fusion_channels)
-            self.neck_v = (self.neck_u if share_uv_neck else BNNeck(
-                self.fusion_channels))
+            self.neck_v = (
+                self.neck_u if share_uv_neck else BNNeck(self.fusion_channels))
         self.module_names = {}
         classifiers = {}
         for key, n in self.num_classes.items():
@@ -175,11 +175,8 @@ class InstructReIDHead(BaseModule):
                            f'num_classes has {list(self.num_classes)}')
         return keys[0]
 
-    def loss(self,
-             g: torch.Tensor,
-             u: Optional[torch.Tensor],
-             v: Optional[torch.Tensor],
-             instr_feats: Optional[torch.Tensor],
+    def loss(self, g: torch.Tensor, u: Optional[torch.Tensor],
+             v: Optional[torch.Tensor], instr_feats: Optional[torch.Tensor],
              data_samples: List[ReIDDataSample]) -> Dict[str, torch.Tensor]:
         """Compute the weighted training losses.
 
@@ -211,15 +208,15 @@ class InstructReIDHead(BaseModule):
             if u is None or v is None:
                 raise ValueError('InstructReIDHead(with_fusion=True) needs u '
                                  'and v')
-            for name, feat, neck in (('u', u, self.neck_u),
-                                     ('v', v, self.neck_v)):
+            for name, feat, neck in (('u', u, self.neck_u), ('v', v,
+                                                             self.neck_v)):
                 logits = classifiers[name](neck(feat))
                 losses[f'loss_cls_{name}'] = w * self.loss_cls(logits, labels)
                 losses[f'loss_triplet_{name}'] = a * w * self.loss_triplet(
                     feat, labels, instr_feats)
         with torch.no_grad():
-            losses['accuracy_top-1'] = (
-                logits_g.argmax(1) == labels).float().mean() * 100
+            losses['accuracy_top-1'] = (logits_g.argmax(1)
+                                        == labels).float().mean() * 100
         return losses
 
     def retrieval_feature(self, g: torch.Tensor, u: Optional[torch.Tensor],
@@ -232,8 +229,8 @@ class InstructReIDHead(BaseModule):
     @property
     def out_channels(self) -> int:
         """Width of the retrieval feature."""
-        return (2 * self.fusion_channels
-                if self.with_fusion else self.in_channels)
+        return (2 *
+                self.fusion_channels if self.with_fusion else self.in_channels)
 
     def predict(self, g: torch.Tensor, u: Optional[torch.Tensor],
                 v: Optional[torch.Tensor],

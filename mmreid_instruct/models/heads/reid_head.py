@@ -31,7 +31,8 @@ def pid_labels(data_samples: Sequence[ReIDDataSample], num_classes: int,
         >>> pid_labels(samples, 3, 'cpu', 'ReIDHead')
         tensor([0, 2])
     """
-    labels = torch.tensor([s.pid for s in data_samples], dtype=torch.long,
+    labels = torch.tensor([s.pid for s in data_samples],
+                          dtype=torch.long,
                           device=device)
     if labels.numel() and (labels.min() < 0 or labels.max() >= num_classes):
         raise ValueError(
@@ -94,13 +95,13 @@ class ReIDHead(BaseModule):
                              MODELS.build(loss_triplet))
 
     @staticmethod
-    def pre_logits(feats: Union[torch.Tensor, Tuple[torch.Tensor]]
-                   ) -> torch.Tensor:
+    def pre_logits(
+            feats: Union[torch.Tensor, Tuple[torch.Tensor]]) -> torch.Tensor:
         """Take the last stage of a backbone's output tuple."""
         return feats[-1] if isinstance(feats, (tuple, list)) else feats
 
-    def loss(self, feats, data_samples: List[ReIDDataSample]
-             ) -> Dict[str, torch.Tensor]:
+    def loss(self, feats,
+             data_samples: List[ReIDDataSample]) -> Dict[str, torch.Tensor]:
         """Compute the training losses.
 
         Args:
@@ -124,8 +125,8 @@ class ReIDHead(BaseModule):
         losses['accuracy_top-1'] = accuracy
         return losses
 
-    def predict(self, feats, data_samples: List[ReIDDataSample]
-                ) -> List[ReIDDataSample]:
+    def predict(self, feats,
+                data_samples: List[ReIDDataSample]) -> List[ReIDDataSample]:
         """Attach the retrieval feature to every data sample.
 
         Args:

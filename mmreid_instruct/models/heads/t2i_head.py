@@ -68,9 +68,11 @@ class T2IHead(BaseModule):
             dict[str, Tensor]: ``loss_t2i``.
         """
         labels = torch.tensor([s.pid for s in data_samples],
-                              dtype=torch.long, device=img_cls.device)
-        return dict(loss_t2i=self.loss_module(
-            self.embed_image(img_cls), self.embed_text(text_cls), labels))
+                              dtype=torch.long,
+                              device=img_cls.device)
+        return dict(
+            loss_t2i=self.loss_module(
+                self.embed_image(img_cls), self.embed_text(text_cls), labels))
 
     def predict(self, img_cls: Optional[torch.Tensor],
                 text_cls: Optional[torch.Tensor],

@@ -4,6 +4,6 @@ from .text_instruction_encoder import (PRETRAINED_TEXT_MODELS,
                                        minilm_l6_v2_folder)
 
 __all__ = [
-    'TextInstructionEncoder', 'ImageInstructionEncoder',
-    'minilm_l6_v2_folder', 'PRETRAINED_TEXT_MODELS', 'backbone_tokens'
+    'TextInstructionEncoder', 'ImageInstructionEncoder', 'minilm_l6_v2_folder',
+    'PRETRAINED_TEXT_MODELS', 'backbone_tokens'
 ]

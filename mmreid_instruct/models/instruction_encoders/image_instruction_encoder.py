@@ -103,7 +103,7 @@ class ImageInstructionEncoder(BaseModule):
             (B, 1 + N) bool, all True, and ``cls`` (B, C).
         """
         with torch.no_grad() if self.frozen else nullcontext():
-            tokens = backbone_tokens(self.backbone(images),
-                                     'ImageInstructionEncoder')
+            tokens = backbone_tokens(
+                self.backbone(images), 'ImageInstructionEncoder')
         mask = tokens.new_ones(tokens.shape[:2], dtype=torch.bool)
         return dict(tokens=tokens, mask=mask, cls=tokens[:, 0])

@@ -258,10 +258,11 @@ class TextInstructionEncoder(BaseModule):
             self.encoder.eval()
         return self
 
-    def tokenize(self,
-                 texts: Sequence[str],
-                 device: Union[str, torch.device, None] = None
-                 ) -> Dict[str, torch.Tensor]:
+    def tokenize(
+        self,
+        texts: Sequence[str],
+        device: Union[str, torch.device,
+                      None] = None) -> Dict[str, torch.Tensor]:
         """Tokenize a batch of texts, padded to the longest one.
 
         Args:
@@ -273,8 +274,8 @@ class TextInstructionEncoder(BaseModule):
             dict: ``input_ids`` and ``attention_mask`` (1 = real token), both
             LongTensor (B, L) with L <= ``max_length``.
         """
-        if isinstance(texts, str) or not all(
-                isinstance(t, str) for t in texts):
+        if isinstance(texts,
+                      str) or not all(isinstance(t, str) for t in texts):
             raise TypeError('texts must be a list of str, got '
                             f'{type(texts).__name__}')
         encoded = self.tokenizer(
@@ -288,8 +289,9 @@ class TextInstructionEncoder(BaseModule):
             for key in ('input_ids', 'attention_mask')
         }
 
-    def forward(self, texts: Union[Sequence[str], Mapping]
-                ) -> Dict[str, torch.Tensor]:
+    def forward(
+            self, texts: Union[Sequence[str],
+                               Mapping]) -> Dict[str, torch.Tensor]:
         """Encode instructions.
 
         Args:

@@ -8,8 +8,9 @@ from mmreid_instruct.registry import MODELS
 from .triplet_loss import euclidean_dist, pair_masks
 
 
-def two_hardest_positives(dist: torch.Tensor, pos_mask: torch.Tensor
-                          ) -> Tuple[torch.Tensor, torch.Tensor]:
+def two_hardest_positives(
+        dist: torch.Tensor,
+        pos_mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
     """Indices of the farthest and second-farthest positive of each anchor.
 
     Ties in distance are broken by the lower sample index (a stable sort).
@@ -98,11 +99,12 @@ class AdaptiveTripletLoss(nn.Module):
         self.loss_weight = loss_weight
         self.sim_tolerance = sim_tolerance
 
-    def forward(self,
-                features: torch.Tensor,
-                labels: torch.Tensor,
-                instruction_features: Optional[torch.Tensor] = None
-                ) -> torch.Tensor:
+    def forward(
+            self,
+            features: torch.Tensor,
+            labels: torch.Tensor,
+            instruction_features: Optional[torch.Tensor] = None
+    ) -> torch.Tensor:
         """Compute the loss.
 
         Args:
@@ -142,15 +144,15 @@ class AdaptiveTripletLoss(nn.Module):
     @staticmethod
     def _similarities(instruction_features: Optional[torch.Tensor],
                       p1: torch.Tensor, p2: torch.Tensor,
-                      dist: torch.Tensor
-                      ) -> Tuple[torch.Tensor, torch.Tensor]:
+                      dist: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """``s(a, p1)`` and ``s(a, p2)`` for every anchor, in dist's dtype."""
         if instruction_features is None:
             ones = torch.ones_like(dist[:, 0])
             return ones, ones
         instr = instruction_features.detach()
-        return (pair_cosine(instr, p1).to(dist.dtype),
-                pair_cosine(instr, p2).to(dist.dtype))
+        return (pair_cosine(instr,
+                            p1).to(dist.dtype), pair_cosine(instr,
+                                                            p2).to(dist.dtype))
 
     @staticmethod
     def _check_inputs(features: torch.Tensor, labels: torch.Tensor,

@@ -17,13 +17,13 @@ def euclidean_dist(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         Tensor: (M, N) distances, with a small floor inside the square root
         so that the gradient stays finite for identical rows.
     """
-    sq = (x.pow(2).sum(1, keepdim=True) + y.pow(2).sum(1).unsqueeze(0) -
-          2 * x @ y.t())
+    sq = (
+        x.pow(2).sum(1, keepdim=True) + y.pow(2).sum(1).unsqueeze(0) -
+        2 * x @ y.t())
     return sq.clamp(min=1e-12).sqrt()
 
 
-def pair_masks(labels: torch.Tensor
-               ) -> Tuple[torch.Tensor, torch.Tensor]:
+def pair_masks(labels: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
     """Positive and negative pairs of a batch: a positive of anchor ``i`` has
     its label and is not ``i`` itself, a negative has another label.
 
@@ -43,8 +43,9 @@ def pair_masks(labels: torch.Tensor
     return same & ~eye, ~same
 
 
-def hard_example_mining(dist: torch.Tensor, labels: torch.Tensor
-                        ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def hard_example_mining(
+        dist: torch.Tensor, labels: torch.Tensor
+) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Batch-hard mining: the farthest positive and the closest negative.
 
     A positive of an anchor has its label and is not the anchor itself.

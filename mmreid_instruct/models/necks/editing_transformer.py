@@ -51,16 +51,15 @@ class EditingTransformerBlock(nn.Module):
         self.norm2 = nn.LayerNorm(embed_dims, eps=1e-6)
         self.ffn = nn.Sequential(
             nn.Linear(embed_dims, feedforward_channels), nn.GELU(),
-            nn.Dropout(drop_rate),
-            nn.Linear(feedforward_channels, embed_dims),
+            nn.Dropout(drop_rate), nn.Linear(feedforward_channels, embed_dims),
             nn.Dropout(drop_rate))
         self.drop_path = (
             DropPath(drop_path_rate) if drop_path_rate > 0 else nn.Identity())
 
-    def forward(self,
-                x: torch.Tensor,
-                key_padding_mask: Optional[torch.Tensor] = None
-                ) -> torch.Tensor:
+    def forward(
+            self,
+            x: torch.Tensor,
+            key_padding_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
         """x: (B, L, C); key_padding_mask: (B, L) bool, True = ignore."""
         h = self.norm1(x)
         h = self.attn(
@@ -156,16 +155,16 @@ class EditingTransformer(BaseModule):
         def make_blocks():
             return nn.ModuleList(
                 EditingTransformerBlock(
-                    embed_dims, num_heads, feedforward_channels or
-                    4 * embed_dims, drop_rate, attn_drop_rate,
-                    drop_path_rate) for _ in range(num_layers))
+                    embed_dims, num_heads, feedforward_channels or 4 *
+                    embed_dims, drop_rate, attn_drop_rate, drop_path_rate)
+                for _ in range(num_layers))
 
         # The blocks for u, and for v too when shared; else v_blocks for v.
         self.blocks = make_blocks()
         self.v_blocks = None if share_blocks else make_blocks()
         self.norm = (
-            nn.LayerNorm(embed_dims, eps=1e-6) if final_norm else
-            nn.Identity())
+            nn.LayerNorm(embed_dims, eps=1e-6)
+            if final_norm else nn.Identity())
 
     @staticmethod
     def _first_output(blocks: List[nn.Module], x: torch.Tensor,
@@ -178,25 +177,25 @@ class EditingTransformer(BaseModule):
         if img_tokens.dim() != 3 or img_tokens.size(-1) != self.img_dims:
             raise ValueError(f'img_tokens must be (B, 1 + N, {self.img_dims})'
                              f', got {tuple(img_tokens.shape)}')
-        if (instr_tokens.dim() != 3
-                or instr_tokens.size(-1) != self.instr_dims
+        if (instr_tokens.dim() != 3 or instr_tokens.size(-1) != self.instr_dims
                 or instr_tokens.size(0) != img_tokens.size(0)):
             raise ValueError(
                 f'instr_tokens must be ({img_tokens.size(0)}, 1 + L, '
                 f'{self.instr_dims}), got {tuple(instr_tokens.shape)}')
-        if instr_mask is not None and (
-                instr_mask.dtype != torch.bool
-                or instr_mask.shape != instr_tokens.shape[:2]):
+        if instr_mask is not None and (instr_mask.dtype != torch.bool
+                                       or instr_mask.shape
+                                       != instr_tokens.shape[:2]):
             raise ValueError(
                 f'instr_mask must be a bool tensor of shape '
                 f'{tuple(instr_tokens.shape[:2])}, got {instr_mask.dtype} '
                 f'{tuple(instr_mask.shape)}')
 
-    def forward(self,
-                img_tokens: torch.Tensor,
-                instr_tokens: torch.Tensor,
-                instr_mask: Optional[torch.Tensor] = None
-                ) -> Tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self,
+        img_tokens: torch.Tensor,
+        instr_tokens: torch.Tensor,
+        instr_mask: Optional[torch.Tensor] = None
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
         """Edit the image and instruction features by each other.
 
         Args:

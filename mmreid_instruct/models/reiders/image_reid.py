@@ -58,11 +58,11 @@ class ImageReID(BaseModel):
             feats = self.neck(feats)
         return feats
 
-    def forward(self,
-                inputs: torch.Tensor,
-                data_samples: Optional[List[ReIDDataSample]] = None,
-                mode: str = 'tensor'
-                ) -> Union[dict, list, torch.Tensor, tuple]:
+    def forward(
+            self,
+            inputs: torch.Tensor,
+            data_samples: Optional[List[ReIDDataSample]] = None,
+            mode: str = 'tensor') -> Union[dict, list, torch.Tensor, tuple]:
         """The unified entry of the model.
 
         Args:

@@ -198,8 +198,9 @@ class InstructReID(BaseModel):
                              'batches are only valid for the t2i task)')
         return backbone_tokens(self.backbone(inputs), 'InstructReID')
 
-    def encode_instructions(self, data_samples: Sequence[ReIDDataSample]
-                            ) -> Dict[str, torch.Tensor]:
+    def encode_instructions(
+            self,
+            data_samples: Sequence[ReIDDataSample]) -> Dict[str, torch.Tensor]:
         """Encode the batch's instructions: instruction images when every
         sample has one, else instruction texts.
 
@@ -222,8 +223,8 @@ class InstructReID(BaseModel):
                                  'image_instruction_encoder in the model')
             device = next(self.image_instruction_encoder.parameters()).device
             out = self.image_instruction_encoder(
-                torch.stack([s.instruction_img for s in data_samples
-                             ]).to(device))
+                torch.stack([s.instruction_img
+                             for s in data_samples]).to(device))
             proj = self.instr_img_proj
         else:
             texts = [s.get('instruction') for s in data_samples]
@@ -234,8 +235,8 @@ class InstructReID(BaseModel):
                     f'task {data_samples[0].get("task")!r}')
             out = self.text_encoder(texts)
             proj = self.text_proj
-        return dict(tokens=proj(out['tokens']), mask=out['mask'],
-                    cls=out['cls'])
+        return dict(
+            tokens=proj(out['tokens']), mask=out['mask'], cls=out['cls'])
 
     def extract_feat(self, inputs: torch.Tensor,
                      data_samples: Sequence[ReIDDataSample]) -> Tuple:
@@ -269,11 +270,11 @@ class InstructReID(BaseModel):
             raise ValueError('a t2i batch needs a t2i_head in the model')
 
     # ------------------------------------------------------------ modes
-    def forward(self,
-                inputs: Optional[torch.Tensor],
-                data_samples: Optional[List[ReIDDataSample]] = None,
-                mode: str = 'tensor'
-                ) -> Union[dict, list, torch.Tensor, tuple]:
+    def forward(
+            self,
+            inputs: Optional[torch.Tensor],
+            data_samples: Optional[List[ReIDDataSample]] = None,
+            mode: str = 'tensor') -> Union[dict, list, torch.Tensor, tuple]:
         """The unified entry of the model.
 
         Args:

@@ -73,14 +73,20 @@ def main(rank, world_size, port, out_file):
 
     from mmreid_instruct.datasets.samplers import MultiTaskPKSampler
 
-    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}',
-                            rank=rank, world_size=world_size)
+    dist.init_process_group(
+        'gloo',
+        init_method=f'tcp://127.0.0.1:{port}',
+        rank=rank,
+        world_size=world_size)
     try:
         sampler = MultiTaskPKSampler(
             make_dataset(), NUM_PIDS, NUM_INSTANCES, ratios=RATIOS, seed=None)
         batches = take_batches(sampler, NUM_BATCHES)
         resumed = MultiTaskPKSampler(
-            make_dataset(), NUM_PIDS, NUM_INSTANCES, ratios=RATIOS,
+            make_dataset(),
+            NUM_PIDS,
+            NUM_INSTANCES,
+            ratios=RATIOS,
             seed=sampler.seed)
         resumed.skip(SKIP)
         resumed_batches = take_batches(resumed, NUM_RESUMED)
@@ -90,8 +96,12 @@ def main(rank, world_size, port, out_file):
         dist.destroy_process_group()
     with open(out_file, 'w') as f:
         json.dump(
-            dict(seed=sampler.seed, dist_info=dist_info, seen=seen,
-                 batches=batches, resumed=resumed_batches), f)
+            dict(
+                seed=sampler.seed,
+                dist_info=dist_info,
+                seen=seen,
+                batches=batches,
+                resumed=resumed_batches), f)
 
 
 if __name__ == '__main__':

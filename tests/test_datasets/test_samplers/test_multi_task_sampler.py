@@ -39,8 +39,10 @@ def make_concat(spec=(('trad', 8), ('cc', 6), ('vi', 5)), seed=0):
 
 def take_batches(sampler, num_batches):
     stream = iter(sampler)
-    return [list(itertools.islice(stream, sampler.batch_size))
-            for _ in range(num_batches)]
+    return [
+        list(itertools.islice(stream, sampler.batch_size))
+        for _ in range(num_batches)
+    ]
 
 
 def dataset_of(concat, global_index):
@@ -90,19 +92,26 @@ def test_sub_dataset_streams_follow_the_pk_sampler_rules():
     batches = take_batches(sampler, 120)
     for k, sub in enumerate(concat.datasets):
         offset = concat.cumulative_sizes[k] - len(sub)
-        mine = [list(np.asarray(b) - offset) for b in batches
-                if dataset_of(concat, b[0]) == k]
+        mine = [
+            list(np.asarray(b) - offset) for b in batches
+            if dataset_of(concat, b[0]) == k
+        ]
         expected = pk_batch_stream(
             group_indices_by_pid(sub.pids, 3), 3, 2, [5, 1, k])
-        assert mine == [list(b) for _, b in itertools.islice(expected,
-                                                             len(mine))]
+        assert mine == [
+            list(b) for _, b in itertools.islice(expected, len(mine))
+        ]
 
 
 @pytest.mark.parametrize('ratios, expected', [
     (None, 'sizes'),
     ([3, 1, 0], [0.75, 0.25, 0.0]),
     (dict(sc=1, cc=1, cross=2), [0.25, 0.25, 0.5]),
-    ({0: 1, 1: 2, 'vi': 1}, [0.25, 0.5, 0.25]),
+    ({
+        0: 1,
+        1: 2,
+        'vi': 1
+    }, [0.25, 0.5, 0.25]),
 ])
 def test_task_frequencies_follow_the_ratios(ratios, expected):
     concat = make_concat()
@@ -110,13 +119,13 @@ def test_task_frequencies_follow_the_ratios(ratios, expected):
         sizes = np.array([len(d) for d in concat.datasets], dtype=float)
         expected = sizes / sizes.sum()
     expected = np.asarray(expected)
-    sampler = MultiTaskPKSampler(concat, 3, 2, ratios=ratios, seed=0,
-                                 seed_samples=False)
+    sampler = MultiTaskPKSampler(
+        concat, 3, 2, ratios=ratios, seed=0, seed_samples=False)
     np.testing.assert_allclose(sampler.probs, expected)
     # What the stream really yields, batch by batch.
     num_batches = 3000
-    drawn = np.array([local_pids(concat, b)[0]
-                      for b in take_batches(sampler, num_batches)])
+    drawn = np.array(
+        [local_pids(concat, b)[0] for b in take_batches(sampler, num_batches)])
     np.testing.assert_array_equal(drawn,
                                   sampler.iteration_datasets(0, num_batches))
     freq = np.bincount(drawn, minlength=3) / num_batches
@@ -188,16 +197,21 @@ def test_ranks_draw_the_same_sub_dataset_and_split_its_stream():
             per_rank.append(take_batches(sampler, num_iters))
     drawn = single.iteration_datasets(0, 2 * num_iters)
     for i in range(num_iters):
-        subs = {dataset_of(concat, idx) for b in (per_rank[0][i],
-                                                  per_rank[1][i])
-                for idx, _ in b}
+        subs = {
+            dataset_of(concat, idx)
+            for b in (per_rank[0][i], per_rank[1][i])
+            for idx, _ in b
+        }
         assert subs == {drawn[i]}
         assert per_rank[0][i] != per_rank[1][i]
     for k in range(len(concat.datasets)):
-        interleaved = [b for i in range(num_iters) if drawn[i] == k
-                       for b in (per_rank[0][i], per_rank[1][i])]
-        one_process = [b for i, b in enumerate(single_batches)
-                       if drawn[i] == k]
+        interleaved = [
+            b for i in range(num_iters) if drawn[i] == k
+            for b in (per_rank[0][i], per_rank[1][i])
+        ]
+        one_process = [
+            b for i, b in enumerate(single_batches) if drawn[i] == k
+        ]
         n = min(len(interleaved), len(one_process))
         assert n > 5
         assert interleaved[:n] == one_process[:n]
@@ -206,8 +220,11 @@ def test_ranks_draw_the_same_sub_dataset_and_split_its_stream():
 def test_len_and_registry_build():
     concat = make_concat()
     sampler = DATA_SAMPLERS.build(
-        dict(type='MultiTaskPKSampler', num_pids=3, num_instances=2,
-             ratios=[1, 1, 1]),
+        dict(
+            type='MultiTaskPKSampler',
+            num_pids=3,
+            num_instances=2,
+            ratios=[1, 1, 1]),
         default_args=dict(dataset=concat, seed=0))
     assert isinstance(sampler, MultiTaskPKSampler)
     assert len(sampler) > 0 and len(sampler) % sampler.batch_size == 0
@@ -231,24 +248,34 @@ class ToyReID(BaseReIDDataset):
 
     def load_data_list(self):
         return [
-            make_record(img_path=f'{self._toy_task}/{pid}_{i}.jpg',
-                        pid=100 + 3 * pid, camid=i % 2, task=self._toy_task,
-                        subset='train', dataset_name='toy')
+            make_record(
+                img_path=f'{self._toy_task}/{pid}_{i}.jpg',
+                pid=100 + 3 * pid,
+                camid=i % 2,
+                task=self._toy_task,
+                subset='train',
+                dataset_name='toy')
             for pid, n in enumerate(self._images_per_pid) for i in range(n)
         ]
 
 
 def toy_parts():
-    return [ToyReID('sc', [3, 1, 5, 2, 4]),
-            ToyReID('attr', [2, 2, 6, 1]),
-            ToyReID('t2i', [4, 4, 4])]
+    return [
+        ToyReID('sc', [3, 1, 5, 2, 4]),
+        ToyReID('attr', [2, 2, 6, 1]),
+        ToyReID('t2i', [4, 4, 4])
+    ]
 
 
 def test_real_datasets_in_mmengine_concat_dataset():
     concat = ConcatDataset(toy_parts())
-    sampler = MultiTaskPKSampler(concat, 3, 2, seed=1,
-                                 ratios=dict(trad=1, li=2, t2i=1),
-                                 seed_samples=False)
+    sampler = MultiTaskPKSampler(
+        concat,
+        3,
+        2,
+        seed=1,
+        ratios=dict(trad=1, li=2, t2i=1),
+        seed_samples=False)
     assert sampler.tasks == ['trad', 'li', 't2i']
     np.testing.assert_allclose(sampler.probs, [0.25, 0.5, 0.25])
     for batch in take_batches(sampler, 30):
@@ -281,7 +308,11 @@ def test_seeded_samples_need_a_concatenation_that_forwards_them():
     ([1, 1], ValueError, '2 ratios for 3 sub-datasets'),
     (dict(trad=1, cc=1), ValueError, r'miss sub-datasets \[2\]'),
     (dict(sc=1, trad=1, cc=1, vi=1), ValueError, 'twice'),
-    ({0: 1, 1: 1, 3: 1}, ValueError, 'not a sub-dataset index'),
+    ({
+        0: 1,
+        1: 1,
+        3: 1
+    }, ValueError, 'not a sub-dataset index'),
     ('trad', TypeError, 'ratios must be'),
     ([1, '2', 1], ValueError, 'finite number'),
 ])
@@ -300,15 +331,16 @@ def test_ambiguous_task_name_is_an_error():
 
 def test_too_few_identities_is_a_clear_error():
     concat = make_concat((('trad', 8), ('cc', 2)))
-    with pytest.raises(ValueError,
-                       match=r'sub-dataset 1, task cc\): the dataset has 2 '
-                       'identities, fewer than num_pids=3'):
+    with pytest.raises(
+            ValueError,
+            match=r'sub-dataset 1, task cc\): the dataset has 2 '
+            'identities, fewer than num_pids=3'):
         MultiTaskPKSampler(concat, 3, 2, seed=0)
     # A sub-dataset that is never drawn may be small.
-    sampler = MultiTaskPKSampler(concat, 3, 2, ratios=[1, 0], seed=0,
-                                 seed_samples=False)
-    assert all(local_pids(concat, b)[0] == 0
-               for b in take_batches(sampler, 10))
+    sampler = MultiTaskPKSampler(
+        concat, 3, 2, ratios=[1, 0], seed=0, seed_samples=False)
+    assert all(
+        local_pids(concat, b)[0] == 0 for b in take_batches(sampler, 10))
 
 
 def test_a_dataset_that_is_not_a_concatenation_is_a_clear_error():
@@ -346,8 +378,7 @@ def test_two_gloo_ranks_follow_the_rule(run_two_ranks):
     # The union of what the ranks draw at each iteration: two different
     # P×K batches of the same sub-dataset, the one drawn for the iteration.
     for i in range(num):
-        batches = [[tuple(s) for s in out[r]['batches'][i]]
-                   for r in range(2)]
+        batches = [[tuple(s) for s in out[r]['batches'][i]] for r in range(2)]
         assert batches[0] != batches[1]
         for batch in batches:
             sub, _ = local_pids(concat, [idx for idx, _ in batch])
@@ -365,12 +396,10 @@ def test_two_gloo_ranks_follow_the_rule(run_two_ranks):
     # Per sub-dataset, the ranks' batches interleaved are the 1-process
     # stream.
     single = take_batches(MultiTaskPKSampler(*args, **kwargs), 2 * num)
-    drawn2 = MultiTaskPKSampler(*args, **kwargs).iteration_datasets(
-        0, 2 * num)
+    drawn2 = MultiTaskPKSampler(*args, **kwargs).iteration_datasets(0, 2 * num)
     for k in range(3):
         interleaved = [[tuple(s) for s in out[r]['batches'][i]]
-                       for i in range(num) if drawn[i] == k
-                       for r in range(2)]
+                       for i in range(num) if drawn[i] == k for r in range(2)]
         one_process = [b for i, b in enumerate(single) if drawn2[i] == k]
         n = min(len(interleaved), len(one_process))
         assert n > 5

@@ -14,8 +14,7 @@ def test_batches_never_span_two_sets():
     data = concat(5, 3, 8)
     sampler = DATA_SAMPLERS.build(
         dict(type='PerDatasetBatchSampler', batch_size=4),
-        default_args=dict(
-            sampler=DefaultSampler(data, shuffle=False)))
+        default_args=dict(sampler=DefaultSampler(data, shuffle=False)))
     batches = list(sampler)
     assert batches == [[0, 1, 2, 3], [4], [5, 6, 7], [8, 9, 10, 11],
                        [12, 13, 14, 15]]
@@ -36,8 +35,8 @@ def test_plain_dataset_and_bad_args():
         DefaultSampler(list(range(5)), shuffle=False), 2)
     assert list(sampler) == [[0, 1], [2, 3], [4]]
     with pytest.raises(ValueError, match='drop_last'):
-        PerDatasetBatchSampler(DefaultSampler([0], shuffle=False), 2,
-                               drop_last=True)
+        PerDatasetBatchSampler(
+            DefaultSampler([0], shuffle=False), 2, drop_last=True)
     with pytest.raises(ValueError, match='batch_size'):
         PerDatasetBatchSampler(DefaultSampler([0], shuffle=False), 0)
     with pytest.raises(TypeError, match='dataset'):

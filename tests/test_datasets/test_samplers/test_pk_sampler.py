@@ -29,14 +29,16 @@ def make_dataset(seed=0, num_ids=10):
 
 def take_batches(sampler, num_batches):
     stream = iter(sampler)
-    return [list(itertools.islice(stream, sampler.batch_size))
-            for _ in range(num_batches)]
+    return [
+        list(itertools.islice(stream, sampler.batch_size))
+        for _ in range(num_batches)
+    ]
 
 
 def test_every_batch_has_p_ids_times_k_images():
     dataset = make_dataset()
-    sampler = PKSampler(dataset, num_pids=4, num_instances=3, seed=0,
-                        seed_samples=False)
+    sampler = PKSampler(
+        dataset, num_pids=4, num_instances=3, seed=0, seed_samples=False)
     for batch in take_batches(sampler, 50):  # crosses several epochs
         pids = dataset.pids[batch]
         ids, counts = np.unique(pids, return_counts=True)
@@ -49,8 +51,8 @@ def test_every_batch_has_p_ids_times_k_images():
 def test_epoch_visits_every_image_except_the_leftover_groups():
     dataset = make_dataset(num_ids=6)
     p, k = 2, 2
-    sampler = PKSampler(dataset, num_pids=p, num_instances=k, seed=1,
-                        seed_samples=False)
+    sampler = PKSampler(
+        dataset, num_pids=p, num_instances=k, seed=1, seed_samples=False)
     batches = sampler._epoch_batches(0)
     counts = np.bincount(dataset.pids)
     total_groups = int(np.sum(-(-counts // k)))

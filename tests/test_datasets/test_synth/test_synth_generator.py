@@ -31,7 +31,7 @@ def expected_counts(params):
     ir = cams * params['ir_images_per_cell']
     distractors = params['num_distractor_ids'] * params['distractor_images']
     trad_queries = n_test * (cams // 2)
-    odd, even = cams // 2, (cams + 1) // 2
+    odd = cams // 2
     return {
         'trad': (n_train * main, trad_queries,
                  n_test * main - trad_queries + distractors),
@@ -43,15 +43,15 @@ def expected_counts(params):
                n_test * (every - slots) + distractors),
         'vi': (n_train * (main + ir),
                n_test * odd * params['ir_images_per_cell'], None),
-        't2i': (n_train * main * params['captions_per_image'],
-                n_test * main, n_test * main + distractors),
+        't2i': (n_train * main * params['captions_per_image'], n_test * main,
+                n_test * main + distractors),
     }
 
 
 @pytest.mark.parametrize('root_fixture,preset', [('micro_root', 'micro'),
                                                  ('synth_tiny_root', 'tiny')])
-def test_counts_match_preset_and_summary(request, micro_preset,
-                                         root_fixture, preset):
+def test_counts_match_preset_and_summary(request, micro_preset, root_fixture,
+                                         preset):
     root = Path(request.getfixturevalue(root_fixture))
     _, params = resolve_preset(micro_preset if preset == 'micro' else preset)
     meta = read_meta(root)
@@ -66,9 +66,10 @@ def test_counts_match_preset_and_summary(request, micro_preset,
                 assert len(lines) == count, (task, subset)
             pids = {int(line.split()[2]) for line in lines}
             assert meta['counts'][task][subset]['ids'] == len(pids)
-    assert meta['ids'] == dict(train=params['num_train_ids'],
-                               test=params['num_test_ids'],
-                               distractor=params['num_distractor_ids'])
+    assert meta['ids'] == dict(
+        train=params['num_train_ids'],
+        test=params['num_test_ids'],
+        distractor=params['num_distractor_ids'])
     images = list((root / 'images').rglob('*.png'))
     files = meta['files']
     assert len(images) == files['rgb_images'] + files['ir_images']
@@ -135,6 +136,7 @@ def test_incomplete_out_dir_is_an_error(tmp_path, micro_preset):
 
 
 def test_failure_leaves_nothing(tmp_path, micro_preset, monkeypatch):
+
     def broken(*args, **kwargs):
         raise RuntimeError('renderer broke')
 
@@ -194,8 +196,7 @@ def load_tool():
     import importlib.util
     path = Path(__file__).parents[3] / 'tools' / 'dataset_converters' / \
         'make_synth_omnireid.py'
-    spec = importlib.util.spec_from_file_location('make_synth_omnireid',
-                                                  path)
+    spec = importlib.util.spec_from_file_location('make_synth_omnireid', path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -204,9 +205,12 @@ def load_tool():
 def test_command_line_tool(tmp_path, capsys):
     tool = load_tool()
     out = tmp_path / 'd'
-    args = ['--out', str(out), '--seed', '2', '--set', 'num_train_ids=3',
-            'num_test_ids=3', 'num_distractor_ids=1', 'num_cameras=3',
-            'image_size=(64, 32)', 'clothes_size=(32, 32)']
+    args = [
+        '--out',
+        str(out), '--seed', '2', '--set', 'num_train_ids=3', 'num_test_ids=3',
+        'num_distractor_ids=1', 'num_cameras=3', 'image_size=(64, 32)',
+        'clothes_size=(32, 32)'
+    ]
     tool.main(args)
     printed = capsys.readouterr().out
     meta = read_meta(out)

@@ -8,8 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from mmreid_instruct.datasets.synth import (PLACEHOLDER,
-                                            T2I_GALLERY_PLACEHOLDER)
+from mmreid_instruct.datasets.synth import PLACEHOLDER, T2I_GALLERY_PLACEHOLDER
 
 TASKS = ('trad', 'cc', 'ctcc', 'li', 'vi', 't2i')
 SUBSETS = ('train', 'query', 'gallery')
@@ -34,8 +33,13 @@ def read_list(root, subset, task):
 
 
 def read_all(root):
-    return {task: {subset: read_list(root, subset, task)
-                   for subset in SUBSETS} for task in TASKS}
+    return {
+        task: {
+            subset: read_list(root, subset, task)
+            for subset in SUBSETS
+        }
+        for task in TASKS
+    }
 
 
 def meta_of(root):
@@ -118,8 +122,8 @@ def test_trad_queries_have_cross_camera_matches(root):
     for image, _, pid, cid, cam in lists['trad']['query']:
         assert own[image] == cid
         assert any(g[2] == pid and g[4] != cam for g in gallery), image
-    assert {r[0] for r in lists['trad']['query']}.isdisjoint(
-        r[0] for r in gallery)
+    assert {r[0]
+            for r in lists['trad']['query']}.isdisjoint(r[0] for r in gallery)
 
 
 def test_cc_queries_have_other_clothes_matches(root):
@@ -201,8 +205,8 @@ def test_vi_modalities_and_cameras(root):
         assert any(g[2] == pid for g in gallery), image
     for task in TASKS:
         if task != 'vi':
-            assert not any(is_ir(r[0]) for s in SUBSETS
-                           for r in lists[task][s])
+            assert not any(
+                is_ir(r[0]) for s in SUBSETS for r in lists[task][s])
 
 
 def test_t2i_queries_describe_gallery_images(root):

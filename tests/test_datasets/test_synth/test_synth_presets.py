@@ -21,8 +21,8 @@ def test_named_presets_resolve():
 
 
 def test_preset_sizes_grow():
-    tiny, small, full = (train_images(resolve_preset(n)[1])
-                         for n in ('tiny', 'small', 'full'))
+    tiny, small, full = (
+        train_images(resolve_preset(n)[1]) for n in ('tiny', 'small', 'full'))
     assert 100 <= tiny[0] and tiny[1] < 1000  # a few hundred
     assert 1000 <= small[0] and small[1] < 10000  # a few thousand
     assert 10000 <= full[0] < 100000  # tens of thousands

@@ -12,11 +12,9 @@ from mmreid_instruct.datasets.synth.factors import (Garment, Outfit,
                                                     sample_outfit)
 from mmreid_instruct.datasets.synth.presets import resolve_preset
 from mmreid_instruct.datasets.synth.render import (TEMPLATE_BACKGROUND,
-                                                   crop_clothes,
-                                                   render_person,
+                                                   crop_clothes, render_person,
                                                    render_template)
-from mmreid_instruct.datasets.synth.text import (caption_person,
-                                                 describe_outfit)
+from mmreid_instruct.datasets.synth.text import caption_person, describe_outfit
 from mmreid_instruct.datasets.synth.world import build_world
 
 SIZE = (128, 64)
@@ -25,8 +23,13 @@ SIZE = (128, 64)
 def plain_outfit(colour='red', material='cotton'):
     upper = Garment('sweater', colour, 'solid', colour, material)
     lower = Garment('trousers', 'black', 'solid', 'black', 'cotton')
-    return Outfit(cid=1, upper=upper, lower=lower, shoes='white',
-                  bag='none', bag_colour='red')
+    return Outfit(
+        cid=1,
+        upper=upper,
+        lower=lower,
+        shoes='white',
+        bag='none',
+        bag_colour='red')
 
 
 def render(outfit, modality='rgb', seed=0, identity_seed=0):
@@ -35,8 +38,7 @@ def render(outfit, modality='rgb', seed=0, identity_seed=0):
     rng = np.random.default_rng(seed)
     shot = dataclasses.replace(
         sample_shot(rng, camera, 0.0, 0.5), view='front')
-    return render_person(identity, outfit, camera, shot, rng, SIZE,
-                         modality)
+    return render_person(identity, outfit, camera, shot, rng, SIZE, modality)
 
 
 def test_render_person_is_a_pure_function_of_its_rng():
@@ -97,12 +99,16 @@ def test_template_and_crop():
 def test_descriptions_and_captions_name_the_factors():
     rng = np.random.default_rng(0)
     outfit = plain_outfit('red')
-    texts = {describe_outfit(outfit, np.random.default_rng(s))
-             for s in range(20)}
+    texts = {
+        describe_outfit(outfit, np.random.default_rng(s))
+        for s in range(20)
+    }
     assert len(texts) >= 5  # paraphrases
     assert all('red' in t and t.endswith('.') for t in texts)
     identity = dataclasses.replace(
-        sample_identity(rng, 1), skin='olive', hair_style='long',
+        sample_identity(rng, 1),
+        skin='olive',
+        hair_style='long',
         hair_colour='blonde')
     caption = caption_person(identity, outfit, None, rng)
     assert 'olive' in caption and 'blonde' in caption and 'red' in caption
@@ -135,9 +141,11 @@ def test_world_ids_and_wardrobes():
 
 @pytest.mark.parametrize('fraction', [0.0, 0.5, 1.0])
 def test_confuser_fraction_shares_main_outfits(fraction):
-    _, params = resolve_preset(dict(confuser_fraction=fraction,
-                                    shared_outfit_fraction=0.0,
-                                    num_distractor_ids=0))
+    _, params = resolve_preset(
+        dict(
+            confuser_fraction=fraction,
+            shared_outfit_fraction=0.0,
+            num_distractor_ids=0))
     world = build_world(params, seed=0)
     for ids in (world.train_ids, world.test_ids):
         main = Counter(world.wardrobes[pid][0] for pid in ids)
@@ -153,9 +161,11 @@ def test_confuser_fraction_shares_main_outfits(fraction):
 
 @pytest.mark.parametrize('group_size', [2, 3])
 def test_shared_outfits_are_worn_by_groups(group_size):
-    _, params = resolve_preset(dict(shared_outfit_fraction=1.0,
-                                    outfit_group_size=group_size,
-                                    num_distractor_ids=0))
+    _, params = resolve_preset(
+        dict(
+            shared_outfit_fraction=1.0,
+            outfit_group_size=group_size,
+            num_distractor_ids=0))
     world = build_world(params, seed=0)
     for ids in (world.train_ids, world.test_ids):
         for slot in range(1, params['outfits_per_id']):

@@ -5,8 +5,11 @@ from mmreid_instruct.engine.hooks import MetricTableHook, format_metric_table
 
 def test_rows_are_test_sets_and_columns_metrics():
     table = format_metric_table({
-        'synth/trad/R1': 83.125, 'synth/trad/mAP': 61.2,
-        'synth/cc/R1': 40.0, 'synth/cc/mAP': 22.25, 'note': 'text'
+        'synth/trad/R1': 83.125,
+        'synth/trad/mAP': 61.2,
+        'synth/cc/R1': 40.0,
+        'synth/cc/mAP': 22.25,
+        'note': 'text'
     })
     lines = table.splitlines()
     assert lines[0].split() == ['test', 'set', '|', 'R1', '|', 'mAP']

@@ -12,8 +12,9 @@ def _example():
     # Query 0 (pid 1, camera 0), ranked gallery: g3 (pid -1, junk), g0
     # (pid 1, same camera, junk), g1 (neg), g2 (match), g5 (neg), g4 (match).
     # Query 1 (pid 4) has no match and is skipped.
-    distmat = np.array([[0.1, 0.2, 0.3, 0.05, 0.5, 0.4],
-                        [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]], dtype=np.float32)
+    distmat = np.array(
+        [[0.1, 0.2, 0.3, 0.05, 0.5, 0.4], [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]],
+        dtype=np.float32)
     q_pids, q_cams = np.array([1, 4]), np.array([0, 0])
     g_pids = np.array([1, 2, 1, -1, 1, 3])
     g_cams = np.array([0, 1, 1, 1, 2, 0])
@@ -38,8 +39,8 @@ def test_junk_pids_empty_keeps_distractors_as_negatives():
 
 def test_ties_are_broken_by_gallery_index():
     distmat = np.array([[0.2, 0.2, 0.2, 0.2]])
-    res = evaluate_rank(distmat, [1], [2, 1, 2, 1], [0], [1, 1, 1, 1],
-                        max_rank=4)
+    res = evaluate_rank(
+        distmat, [1], [2, 1, 2, 1], [0], [1, 1, 1, 1], max_rank=4)
     # Order g0, g1, g2, g3: matches at ranks 2 and 4.
     assert res['mAP'] == pytest.approx((1 / 2 + 2 / 4) / 2)
     assert res['cmc'].tolist() == [0.0, 1.0, 1.0, 1.0]
@@ -50,10 +51,10 @@ def test_clothes_modes_hand_worked():
     g_pids, g_cams, g_clothes = [1, 2, 1, 1], [1, 1, 1, 1], [5, 0, 6, 5]
     kw = dict(q_clothes_ids=[5], g_clothes_ids=g_clothes, max_rank=3)
     general = evaluate_rank(distmat, [1], g_pids, [0], g_cams, **kw)
-    cc = evaluate_rank(distmat, [1], g_pids, [0], g_cams, clothes_mode='cc',
-                       **kw)
-    sc = evaluate_rank(distmat, [1], g_pids, [0], g_cams, clothes_mode='sc',
-                       **kw)
+    cc = evaluate_rank(
+        distmat, [1], g_pids, [0], g_cams, clothes_mode='cc', **kw)
+    sc = evaluate_rank(
+        distmat, [1], g_pids, [0], g_cams, clothes_mode='sc', **kw)
     # general: matches g0, g2, g3 at ranks 1, 3, 4.
     assert general['mAP'] == pytest.approx((1 + 2 / 3 + 3 / 4) / 3)
     # cc: g0 and g3 (same clothes) are junk; ranking g1, g2: match at 2.
@@ -66,9 +67,12 @@ def test_clothes_modes_hand_worked():
 
 def test_match_clothes_makes_other_outfits_negatives():
     distmat = np.array([[0.1, 0.2, 0.3, 0.4]])
-    res = evaluate_rank(distmat, [1], [1, 2, 1, 1], [0], [1, 1, 1, 0],
-                        q_clothes_ids=[5], g_clothes_ids=[6, 0, 5, 5],
-                        match_clothes=True, max_rank=3)
+    res = evaluate_rank(
+        distmat, [1], [1, 2, 1, 1], [0], [1, 1, 1, 0],
+        q_clothes_ids=[5],
+        g_clothes_ids=[6, 0, 5, 5],
+        match_clothes=True,
+        max_rank=3)
     # g0 (same pid, other clothes) is a negative; g3 (same pid, clothes
     # and camera) is junk; the only match g2 ranks 3rd.
     assert res['mAP'] == pytest.approx(1 / 3)
@@ -77,22 +81,22 @@ def test_match_clothes_makes_other_outfits_negatives():
 
 def test_ap_topk_window_hand_worked():
     distmat, q_pids, g_pids, q_cams, g_cams = _example()
-    res = evaluate_rank(distmat, q_pids, g_pids, q_cams, g_cams,
-                        max_rank=5, ap_topk=4)
+    res = evaluate_rank(
+        distmat, q_pids, g_pids, q_cams, g_cams, max_rank=5, ap_topk=4)
     # Raw first 4: g3 (junk), g0 (junk), g1, g2 -> window g1, g2: one
     # match at rank 2 -> AP 1/2; g4 is outside the window.
     assert res['mAP'] == pytest.approx(1 / 2)
     assert res['num_valid_queries'] == 1
-    res = evaluate_rank(distmat, q_pids, g_pids, q_cams, g_cams,
-                        max_rank=5, ap_topk=2)
+    res = evaluate_rank(
+        distmat, q_pids, g_pids, q_cams, g_cams, max_rank=5, ap_topk=2)
     # Window holds only junk: the query still counts, with AP 0.
     assert res['mAP'] == 0.0
     assert res['cmc'].tolist() == [0.0] * 5
 
 
 def test_max_rank_larger_than_gallery():
-    res = evaluate_rank(np.array([[0.3, 0.1]]), [1], [1, 2], [0], [1, 1],
-                        max_rank=6)
+    res = evaluate_rank(
+        np.array([[0.3, 0.1]]), [1], [1, 2], [0], [1, 1], max_rank=6)
     assert res['cmc'].tolist() == [0.0, 1.0, 1.0, 1.0, 1.0, 1.0]
 
 
@@ -103,8 +107,8 @@ def test_no_valid_query_warns_and_reports_zero():
 
 
 def test_no_camera_filtering_with_none():
-    res = evaluate_rank(np.array([[0.3, 0.1]]), [1], [1, 2], None, None,
-                        max_rank=2)
+    res = evaluate_rank(
+        np.array([[0.3, 0.1]]), [1], [1, 2], None, None, max_rank=2)
     assert res['cmc'].tolist() == [0.0, 1.0]
 
 
@@ -122,8 +126,12 @@ def test_no_camera_filtering_with_none():
     (dict(q_camids=None), 'both be given'),
 ])
 def test_bad_input_errors(kwargs, match):
-    args = dict(distmat=np.zeros((2, 3)), q_pids=[1, 2], g_pids=[1, 2, 3],
-                q_camids=[0, 0], g_camids=[1, 1, 1])
+    args = dict(
+        distmat=np.zeros((2, 3)),
+        q_pids=[1, 2],
+        g_pids=[1, 2, 3],
+        q_camids=[0, 0],
+        g_camids=[1, 1, 1])
     options = {k: kwargs.pop(k) for k in list(kwargs) if k not in args}
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
@@ -139,8 +147,8 @@ def _random_case(seed, num_q=40, num_g=300, num_ids=25):
     rng = np.random.default_rng(seed)
     q_feats = rng.integers(-3, 4, (num_q, 8)).astype(np.float32)
     g_feats = rng.integers(-3, 4, (num_g, 8)).astype(np.float32)
-    labels = (rng.integers(-1, num_ids, num_q), rng.integers(-1, num_ids,
-                                                             num_g),
+    labels = (rng.integers(-1, num_ids,
+                           num_q), rng.integers(-1, num_ids, num_g),
               rng.integers(0, 4, num_q), rng.integers(0, 4, num_g))
     return q_feats, g_feats, labels
 
@@ -148,13 +156,12 @@ def _random_case(seed, num_q=40, num_g=300, num_ids=25):
 @pytest.mark.parametrize('metric', ['euclidean', 'cosine'])
 def test_features_chunked_equal_full_matrix(metric):
     q_feats, g_feats, labels = _random_case(0)
-    full = evaluate_rank(pairwise_distance(q_feats, g_feats, metric),
-                         *labels)
-    ref = reference_evaluate(pairwise_distance(q_feats, g_feats, metric),
-                             *labels)
+    full = evaluate_rank(pairwise_distance(q_feats, g_feats, metric), *labels)
+    ref = reference_evaluate(
+        pairwise_distance(q_feats, g_feats, metric), *labels)
     for chunk in (None, 1, 7):
-        res = evaluate_rank_from_features(q_feats, g_feats, *labels,
-                                          metric=metric, chunk_size=chunk)
+        res = evaluate_rank_from_features(
+            q_feats, g_feats, *labels, metric=metric, chunk_size=chunk)
         assert res['num_valid_queries'] == full['num_valid_queries']
         np.testing.assert_array_equal(res['cmc'], full['cmc'])
         assert res['mAP'] == full['mAP'] and res['mINP'] == full['mINP']
@@ -166,12 +173,16 @@ def test_torch_inputs_equal_numpy():
     q_feats, g_feats, labels = _random_case(1)
     distmat = pairwise_distance(q_feats, g_feats)
     res_np = evaluate_rank(distmat, *labels, ap_topk=50)
-    res_t = evaluate_rank(torch.from_numpy(distmat),
-                          *[torch.from_numpy(x) for x in labels], ap_topk=50)
+    res_t = evaluate_rank(
+        torch.from_numpy(distmat),
+        *[torch.from_numpy(x) for x in labels],
+        ap_topk=50)
     np.testing.assert_array_equal(res_np['cmc'], res_t['cmc'])
     assert res_np['mAP'] == res_t['mAP']
     res_f = evaluate_rank_from_features(
-        torch.from_numpy(q_feats), torch.from_numpy(g_feats), *labels,
+        torch.from_numpy(q_feats),
+        torch.from_numpy(g_feats),
+        *labels,
         ap_topk=50)
     assert res_f['mAP'] == res_np['mAP']
 

@@ -20,8 +20,8 @@ def cases(draw):
     levels = draw(st.integers(1, 8))
     seed = draw(st.integers(0, 2**31 - 1))
     rng = np.random.default_rng(seed)
-    dtype = draw(st.sampled_from([np.float32, np.float64, np.float16,
-                                  np.int64]))
+    dtype = draw(
+        st.sampled_from([np.float32, np.float64, np.float16, np.int64]))
     distmat = rng.integers(0, levels, (num_q, num_g)).astype(dtype)
     if dtype != np.int64 and draw(st.booleans()):
         distmat = distmat - levels / 2  # negative values and -0.0 / 0.0
@@ -33,10 +33,22 @@ def cases(draw):
         g_camids=rng.integers(0, 3, num_g),
         q_clothes_ids=rng.integers(0, 3, num_q),
         g_clothes_ids=rng.integers(0, 3, num_g))
-    options = draw(st.sampled_from([
-        {}, {'clothes_mode': 'cc'}, {'clothes_mode': 'sc'},
-        {'match_clothes': True}, {'junk_pids': ()}, {'junk_pids': (0, -1)},
-        {'no_camera': True}, {'ap_topk': draw(st.integers(1, 45))}]))
+    options = draw(
+        st.sampled_from([{}, {
+            'clothes_mode': 'cc'
+        }, {
+            'clothes_mode': 'sc'
+        }, {
+            'match_clothes': True
+        }, {
+            'junk_pids': ()
+        }, {
+            'junk_pids': (0, -1)
+        }, {
+            'no_camera': True
+        }, {
+            'ap_topk': draw(st.integers(1, 45))
+        }]))
     if options.pop('no_camera', False):
         labels['q_camids'] = labels['g_camids'] = None
     options['max_rank'] = draw(st.integers(1, 50))
@@ -46,16 +58,25 @@ def cases(draw):
 def check_against_reference(distmat, labels, options, chunk_size=None):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', UserWarning)
-        res = evaluate_rank(distmat, labels['q_pids'], labels['g_pids'],
-                            labels['q_camids'], labels['g_camids'],
-                            q_clothes_ids=labels['q_clothes_ids'],
-                            g_clothes_ids=labels['g_clothes_ids'],
-                            chunk_size=chunk_size, **options)
-    ref = reference_evaluate(distmat, labels['q_pids'], labels['g_pids'],
-                             labels['q_camids'], labels['g_camids'],
-                             q_clothes_ids=labels['q_clothes_ids'],
-                             g_clothes_ids=labels['g_clothes_ids'],
-                             **options)
+        res = evaluate_rank(
+            distmat,
+            labels['q_pids'],
+            labels['g_pids'],
+            labels['q_camids'],
+            labels['g_camids'],
+            q_clothes_ids=labels['q_clothes_ids'],
+            g_clothes_ids=labels['g_clothes_ids'],
+            chunk_size=chunk_size,
+            **options)
+    ref = reference_evaluate(
+        distmat,
+        labels['q_pids'],
+        labels['g_pids'],
+        labels['q_camids'],
+        labels['g_camids'],
+        q_clothes_ids=labels['q_clothes_ids'],
+        g_clothes_ids=labels['g_clothes_ids'],
+        **options)
     assert res['num_valid_queries'] == ref['num_valid_queries']
     assert len(res['cmc']) == options['max_rank']
     np.testing.assert_allclose(res['cmc'], ref['cmc'], atol=1e-12)

@@ -31,17 +31,28 @@ class TorchRows:
 def _case(seed, levels=4, num_q=30, num_g=80):
     rng = np.random.default_rng(seed)
     distmat = rng.integers(0, levels, (num_q, num_g)).astype(np.float32)
-    labels = dict(q_pids=rng.integers(-1, 6, num_q),
-                  g_pids=rng.integers(-1, 6, num_g),
-                  q_camids=rng.integers(0, 3, num_q),
-                  g_camids=rng.integers(0, 3, num_g))
-    clothes = dict(q_clothes_ids=rng.integers(0, 3, num_q),
-                   g_clothes_ids=rng.integers(0, 3, num_g))
+    labels = dict(
+        q_pids=rng.integers(-1, 6, num_q),
+        g_pids=rng.integers(-1, 6, num_g),
+        q_camids=rng.integers(0, 3, num_q),
+        g_camids=rng.integers(0, 3, num_g))
+    clothes = dict(
+        q_clothes_ids=rng.integers(0, 3, num_q),
+        g_clothes_ids=rng.integers(0, 3, num_g))
     return distmat, labels, clothes
 
 
-OPTIONS = [{}, {'clothes_mode': 'cc'}, {'clothes_mode': 'sc'},
-           {'match_clothes': True}, {'ap_topk': 7}, {'junk_pids': ()}]
+OPTIONS = [{}, {
+    'clothes_mode': 'cc'
+}, {
+    'clothes_mode': 'sc'
+}, {
+    'match_clothes': True
+}, {
+    'ap_topk': 7
+}, {
+    'junk_pids': ()
+}]
 
 
 @pytest.mark.parametrize('options', OPTIONS)
@@ -49,10 +60,16 @@ OPTIONS = [{}, {'clothes_mode': 'cc'}, {'clothes_mode': 'sc'},
 def test_torch_kernel_equals_numpy(options, chunk_size):
     for seed in range(5):
         distmat, labels, clothes = _case(seed)
-        kwargs = dict(max_rank=20, chunk_size=chunk_size, **clothes,
-                      **dict(dict(junk_pids=(-1, ), clothes_mode=None,
-                                  match_clothes=False, ap_topk=None),
-                             **options))
+        kwargs = dict(
+            max_rank=20,
+            chunk_size=chunk_size,
+            **clothes,
+            **dict(
+                dict(
+                    junk_pids=(-1, ),
+                    clothes_mode=None,
+                    match_clothes=False,
+                    ap_topk=None), **options))
         args = (labels['q_pids'], labels['g_pids'], labels['q_camids'],
                 labels['g_camids'])
         with warnings.catch_warnings():
@@ -71,10 +88,17 @@ def test_torch_kernel_reports_nan():
     distmat[0, 5] = np.nan
     labels['q_pids'][:] = labels['g_pids'][0] = 1
     with pytest.raises(ValueError, match='NaN'):
-        _evaluate(TorchRows(distmat), *labels.values(), max_rank=5,
-                  q_clothes_ids=None, g_clothes_ids=None, clothes_mode=None,
-                  match_clothes=False, junk_pids=(), ap_topk=None,
-                  chunk_size=None)
+        _evaluate(
+            TorchRows(distmat),
+            *labels.values(),
+            max_rank=5,
+            q_clothes_ids=None,
+            g_clothes_ids=None,
+            clothes_mode=None,
+            match_clothes=False,
+            junk_pids=(),
+            ap_topk=None,
+            chunk_size=None)
 
 
 @pytest.mark.parametrize('metric', ['euclidean', 'cosine'])
@@ -96,16 +120,16 @@ def test_torch_distances_equal_numpy(metric):
 @pytest.mark.parametrize('options', OPTIONS)
 def test_cuda_equals_cpu(options):
     for seed in range(3):
-        distmat, labels, clothes = _case(seed, levels=1000, num_q=200,
-                                         num_g=3000)
+        distmat, labels, clothes = _case(
+            seed, levels=1000, num_q=200, num_g=3000)
         args = list(labels.values())
         cuda_args = [torch.from_numpy(a).cuda() for a in args]
         kwargs = dict(clothes, **options)
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', UserWarning)
             expected = evaluate_rank(distmat, *args, **kwargs)
-            got = evaluate_rank(torch.from_numpy(distmat).cuda(), *cuda_args,
-                                **kwargs)
+            got = evaluate_rank(
+                torch.from_numpy(distmat).cuda(), *cuda_args, **kwargs)
         np.testing.assert_array_equal(got['cmc'], expected['cmc'])
         assert got['mAP'] == pytest.approx(expected['mAP'], abs=1e-12)
         q = np.random.default_rng(seed).integers(-3, 4, (200, 16))
@@ -113,8 +137,11 @@ def test_cuda_equals_cpu(options):
         q, g = q.astype(np.float32), g.astype(np.float32)
         cpu = evaluate_rank_from_features(q, g, *args, **kwargs)
         gpu = evaluate_rank_from_features(
-            torch.from_numpy(q).cuda(), torch.from_numpy(g).cuda(), *args,
-            chunk_size=37, **kwargs)
+            torch.from_numpy(q).cuda(),
+            torch.from_numpy(g).cuda(),
+            *args,
+            chunk_size=37,
+            **kwargs)
         np.testing.assert_array_equal(gpu['cmc'], cpu['cmc'])
         assert gpu['mAP'] == pytest.approx(cpu['mAP'], abs=1e-12)
 
@@ -133,7 +160,8 @@ def test_cpu_tensors_use_the_cpu_kernel(monkeypatch, backend):
         return kernel(*args)
 
     monkeypatch.setattr(rank_positions, name, spy)
-    evaluate_rank(torch.from_numpy(distmat),
-                  *[torch.from_numpy(v) for v in labels.values()],
-                  backend=backend)
+    evaluate_rank(
+        torch.from_numpy(distmat),
+        *[torch.from_numpy(v) for v in labels.values()],
+        backend=backend)
     assert calls

@@ -28,8 +28,8 @@ def test_cuhk03_classic_hand_worked():
     res = evaluate_single_gallery_shot_distmat(
         distmat, [1], g_pids, [0], g_cams, max_rank=4, num_repeats=10)
     g1_drawn = np.mean([
-        np.random.default_rng(s).random(6)[1] <
-        np.random.default_rng(s).random(6)[2] for s in range(10)
+        np.random.default_rng(s).random(6)[1]
+        < np.random.default_rng(s).random(6)[2] for s in range(10)
     ])
     assert 0 < g1_drawn < 1
     np.testing.assert_allclose(res['cmc'], [0, g1_drawn, 1, 1])
@@ -39,16 +39,18 @@ def test_cuhk03_classic_hand_worked():
 def test_single_shot_features_equal_distmat():
     rng = np.random.default_rng(0)
     q, g = rng.normal(size=(6, 4)), rng.normal(size=(30, 4))
-    labels = ([0, 1, 2, 3, 4, 9], rng.integers(0, 6, 30), [0] * 6,
-              rng.integers(0, 2, 30))
+    labels = ([0, 1, 2, 3, 4,
+               9], rng.integers(0, 6, 30), [0] * 6, rng.integers(0, 2, 30))
     a = evaluate_single_gallery_shot(q, g, *labels, max_rank=5)
     b = evaluate_single_gallery_shot_distmat(
-        ((q[:, None] - g[None]) ** 2).sum(-1), *labels, max_rank=5)
+        ((q[:, None] - g[None])**2).sum(-1), *labels, max_rank=5)
     np.testing.assert_allclose(a['cmc'], b['cmc'])
     assert a['num_valid_queries'] == b['num_valid_queries'] == 5
 
 
 def test_single_shot_rejects_clothes_options():
     with pytest.raises(ValueError, match='does not support'):
-        evaluate_single_gallery_shot(np.zeros((1, 2)), np.zeros((1, 2)),
-                                     [1], [1], [0], [1], clothes_mode='cc')
+        evaluate_single_gallery_shot(
+            np.zeros((1, 2)),
+            np.zeros((1, 2)), [1], [1], [0], [1],
+            clothes_mode='cc')

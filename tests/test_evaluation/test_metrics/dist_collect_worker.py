@@ -22,8 +22,8 @@ def make_samples():
             ([50., 50.], 9, 1, 'gallery', 4)]
     samples = []
     for feat, pid, camid, subset, idx in rows:
-        s = ReIDDataSample(metainfo=dict(subset=subset, sample_idx=idx,
-                                         dataset_name='toy'))
+        s = ReIDDataSample(
+            metainfo=dict(subset=subset, sample_idx=idx, dataset_name='toy'))
         s.set_pid(pid).set_camid(camid).set_task('trad')
         s.set_pred_feature(torch.tensor(feat))
         samples.append(s.to_dict())
@@ -34,8 +34,8 @@ def vi_samples():
     """Two samples of another task, which a 'trad' metric ignores."""
     samples = []
     for subset in ('query', 'gallery'):
-        s = ReIDDataSample(metainfo=dict(subset=subset, sample_idx=0,
-                                         dataset_name='toy'))
+        s = ReIDDataSample(
+            metainfo=dict(subset=subset, sample_idx=0, dataset_name='toy'))
         s.set_pid(1).set_camid(3).set_task('vi')
         s.set_pred_feature(torch.tensor([0., 0.]))
         samples.append(s.to_dict())
@@ -43,8 +43,11 @@ def vi_samples():
 
 
 def main(rank, world_size, port, out_file):
-    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}',
-                            rank=rank, world_size=world_size)
+    dist.init_process_group(
+        'gloo',
+        init_method=f'tcp://127.0.0.1:{port}',
+        rank=rank,
+        world_size=world_size)
     try:
         samples = make_samples()
         indices = list(DefaultSampler(samples, shuffle=False))
@@ -72,8 +75,10 @@ def main(rank, world_size, port, out_file):
     finally:
         dist.destroy_process_group()
     with open(out_file, 'w') as f:
-        json.dump(dict(indices=indices, metrics=res, seen=seen,
-                       task_metrics=task_res), f)
+        json.dump(
+            dict(
+                indices=indices, metrics=res, seen=seen,
+                task_metrics=task_res), f)
 
 
 if __name__ == '__main__':

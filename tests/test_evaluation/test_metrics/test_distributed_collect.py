@@ -22,12 +22,18 @@ def test_two_ranks_count_every_sample_once(run_two_ranks):
                               ['gallery', 4]]
     # Every rank reports the numbers hand-worked in test_reid_metric (the
     # extra gallery item is far from both queries).
-    expected = {'trad/R1': 50.0, 'trad/R2': 100.0, 'trad/mAP': 75.0,
-                'trad/mINP': 75.0}
+    expected = {
+        'trad/R1': 50.0,
+        'trad/R2': 100.0,
+        'trad/mAP': 75.0,
+        'trad/mINP': 75.0
+    }
     for res in out:
         assert res['metrics'] == pytest.approx(expected)
     # The 'trad'-only metric over the samples plus two 'vi' ones: the same
     # numbers, keys naming the set.
     for res in out:
-        assert res['task_metrics'] == pytest.approx(
-            {f'toy/{k}': v for k, v in expected.items()})
+        assert res['task_metrics'] == pytest.approx({
+            f'toy/{k}': v
+            for k, v in expected.items()
+        })

@@ -11,12 +11,22 @@ from mmreid_instruct.structures.reid_data_sample import ReIDDataSample
 from mmreid_instruct.utils.tasks import TASKS
 
 
-def make_sample(feat, pid, camid, subset, idx, task, dataset='synth',
+def make_sample(feat,
+                pid,
+                camid,
+                subset,
+                idx,
+                task,
+                dataset='synth',
                 clothes=-1):
-    sample = ReIDDataSample(metainfo=dict(
-        subset=subset, sample_idx=idx, dataset_name=dataset,
-        img_path=None if task == 't2i' and subset == 'query' else
-        f'{task}/{subset}/{idx}.jpg', instruction_img_path=None))
+    sample = ReIDDataSample(
+        metainfo=dict(
+            subset=subset,
+            sample_idx=idx,
+            dataset_name=dataset,
+            img_path=None if task == 't2i' and subset == 'query' else
+            f'{task}/{subset}/{idx}.jpg',
+            instruction_img_path=None))
     sample.set_pid(pid).set_camid(camid).set_clothes_id(clothes)
     sample.set_modality('rgb').set_task(task).set_instruction(None)
     sample.set_pred_feature(torch.tensor(feat, dtype=torch.float32))
@@ -29,10 +39,15 @@ def random_set(task, seed, num_q=6, num_g=15, dim=4):
     out = []
     for subset, n in (('query', num_q), ('gallery', num_g)):
         for i in range(n):
-            out.append(make_sample(
-                rng.normal(size=dim).tolist(), int(rng.integers(3)),
-                int(rng.integers(2)) + (0 if subset == 'query' else 1),
-                subset, i, task, clothes=int(rng.integers(2))))
+            out.append(
+                make_sample(
+                    rng.normal(size=dim).tolist(),
+                    int(rng.integers(3)),
+                    int(rng.integers(2)) + (0 if subset == 'query' else 1),
+                    subset,
+                    i,
+                    task,
+                    clothes=int(rng.integers(2))))
     return out
 
 
@@ -72,8 +87,8 @@ def test_evaluator_with_two_metrics_has_distinct_keys_for_six_tasks():
     sets = all_sets()
     samples = [s for task in TASKS for s in sets[task]]
     evaluator = Evaluator([
-        METRICS.build(dict(type='ReIDMetric',
-                           tasks=['trad', 'cc', 'ctcc', 'li', 'vi'])),
+        METRICS.build(
+            dict(type='ReIDMetric', tasks=['trad', 'cc', 'ctcc', 'li', 'vi'])),
         METRICS.build(dict(type='T2IMetric', tasks=['t2i'])),
     ])
     for i in range(0, len(samples), 8):
@@ -88,7 +103,9 @@ def test_evaluator_with_two_metrics_has_distinct_keys_for_six_tasks():
 def test_keys_carry_the_set_even_for_one_set_and_with_prefix():
     samples = random_set('trad', 0)
     assert set(run(ReIDMetric(tasks=['trad']), samples)) == {
-        f'synth/trad/{k}' for k in ('R1', 'R5', 'R10', 'mAP', 'mINP')}
+        f'synth/trad/{k}'
+        for k in ('R1', 'R5', 'R10', 'mAP', 'mINP')
+    }
     res = run(ReIDMetric(tasks=['trad'], prefix='val'), samples)
     assert 'val/synth/trad/mAP' in res
     # Without tasks the short keys are kept (unchanged behaviour).
@@ -123,12 +140,15 @@ def test_dataset_names_give_sets_of_one_task_their_own_protocol():
     assert general == run(ReIDMetric(tasks=['trad']), market)
     assert cc == run(ReIDMetric(tasks=['trad'], clothes_mode='cc'), ltcc)
     assert set(general) == {
-        f'market/trad/{k}' for k in ('R1', 'R5', 'R10', 'mAP', 'mINP')}
+        f'market/trad/{k}'
+        for k in ('R1', 'R5', 'R10', 'mAP', 'mINP')
+    }
     assert cc['ltcc/trad/mAP'] != run(
         ReIDMetric(dataset_names=['ltcc']), samples)['ltcc/trad/mAP']
     # Both filters: a sample must pass both.
-    assert not run(ReIDMetric(tasks=['trad'], dataset_names=['market']),
-                   samples).keys() - general.keys()
+    assert not run(
+        ReIDMetric(tasks=['trad'], dataset_names=['market']),
+        samples).keys() - general.keys()
     with pytest.raises(ValueError, match=r"dataset_names=\['msmt'\]"):
         run(ReIDMetric(dataset_names=['msmt']), samples)
     with pytest.raises(ValueError, match='non-empty'):

@@ -30,18 +30,18 @@ def vi_samples():
 def test_vi_hand_worked_with_and_without_sysu_skip():
     # Query 0: g1 (camera id 1) first, g4, then g0: AP (1 + 2/3) / 2.
     # Query 1: its pid-2 image first: AP 1.
-    res = run_metric(METRICS.build(dict(type='VIReIDMetric',
-                                        num_trials=3)), vi_samples())
+    res = run_metric(
+        METRICS.build(dict(type='VIReIDMetric', num_trials=3)), vi_samples())
     assert res['vi/mAP'] == pytest.approx(100 * (5 / 6 + 1) / 2)
     assert res['vi/R1'] == pytest.approx(100.0)
     # Camera 3 (id 2) queries skip gallery camera 2 (id 1): g1 is gone,
     # query 0 finds g0 after g4: AP 1/2.
-    res = run_metric(VIReIDMetric(num_trials=3, sysu_camera_skip=True),
-                     vi_samples())
+    res = run_metric(
+        VIReIDMetric(num_trials=3, sysu_camera_skip=True), vi_samples())
     assert res['vi/mAP'] == pytest.approx(75.0)
     assert res['vi/R1'] == pytest.approx(50.0)
-    multi = run_metric(VIReIDMetric(single_shot=False,
-                                    sysu_camera_skip=True), vi_samples())
+    multi = run_metric(
+        VIReIDMetric(single_shot=False, sysu_camera_skip=True), vi_samples())
     assert multi == pytest.approx(res)
 
 
@@ -54,8 +54,8 @@ def test_vi_single_shot_trials_average():
         sample_single_shot
     pids = np.array([1, 1, 2, 2, 3])
     cams = np.array([0, 1, 0, 0, 3])
-    drew_g2 = np.mean([2 in sample_single_shot(pids, cams, seed=t)
-                       for t in range(10)])
+    drew_g2 = np.mean(
+        [2 in sample_single_shot(pids, cams, seed=t) for t in range(10)])
     assert 0 < drew_g2 < 1
     # Query 0 always AP 5/6; query 1 AP 1 with g2, else its match g3
     # ranks after g1, g4 and g0: rank 4, AP 1/4.
@@ -64,8 +64,9 @@ def test_vi_single_shot_trials_average():
 
 
 def test_vi_both_directions_pool_by_modality():
-    res = run_metric(VIReIDMetric(directions=('ir2vis', 'vis2ir'),
-                                  num_trials=2), vi_samples())
+    res = run_metric(
+        VIReIDMetric(directions=('ir2vis', 'vis2ir'), num_trials=2),
+        vi_samples())
     assert res['vi/ir2vis/mAP'] == pytest.approx(100 * (5 / 6 + 1) / 2)
     # RGB queries: g0, g1 (pid 1) find query 0 first, g2, g3 find query 1
     # first; g4 (pid 3) has no match.
@@ -87,8 +88,12 @@ def test_t2i_ignores_cameras_and_uses_cosine():
     ]
     res = run_metric(T2IMetric(topk=(1, 2)), samples)
     # Query 0: g0 first (cosine 1). Query 1: g2 (cosine 1) before g1.
-    assert res == pytest.approx({'t2i/R1': 100.0, 't2i/R2': 100.0,
-                                 't2i/mAP': 100.0, 't2i/mINP': 100.0})
+    assert res == pytest.approx({
+        't2i/R1': 100.0,
+        't2i/R2': 100.0,
+        't2i/mAP': 100.0,
+        't2i/mINP': 100.0
+    })
 
 
 def test_task_free_mixes_galleries_and_keeps_sets_apart():

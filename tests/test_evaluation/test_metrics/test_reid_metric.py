@@ -9,11 +9,22 @@ from mmreid_instruct.registry import METRICS
 from mmreid_instruct.structures.reid_data_sample import ReIDDataSample
 
 
-def make_sample(feat, pid, camid, subset, idx, task='trad', clothes=-1,
-                dataset='toy', modality='rgb'):
-    sample = ReIDDataSample(metainfo=dict(
-        subset=subset, sample_idx=idx, dataset_name=dataset,
-        img_path=f'{subset}/{idx}.jpg', instruction_img_path=None))
+def make_sample(feat,
+                pid,
+                camid,
+                subset,
+                idx,
+                task='trad',
+                clothes=-1,
+                dataset='toy',
+                modality='rgb'):
+    sample = ReIDDataSample(
+        metainfo=dict(
+            subset=subset,
+            sample_idx=idx,
+            dataset_name=dataset,
+            img_path=f'{subset}/{idx}.jpg',
+            instruction_img_path=None))
     sample.set_pid(pid).set_camid(camid).set_clothes_id(clothes)
     sample.set_modality(modality).set_task(task).set_instruction(None)
     sample.set_pred_feature(torch.tensor(feat, dtype=torch.float32))
@@ -22,12 +33,16 @@ def make_sample(feat, pid, camid, subset, idx, task='trad', clothes=-1,
 
 def toy_samples(task='trad', dataset='toy'):
     """Two queries, four gallery items; hand-worked below."""
-    q = [make_sample([0., 0.], 1, 0, 'query', 0, task, dataset=dataset),
-         make_sample([10., 0.], 2, 0, 'query', 1, task, dataset=dataset)]
-    g = [make_sample([1., 0.], 2, 1, 'gallery', 0, task, dataset=dataset),
-         make_sample([0., 2.], 1, 1, 'gallery', 1, task, dataset=dataset),
-         make_sample([0., 0.], 1, 0, 'gallery', 2, task, dataset=dataset),
-         make_sample([10., 1.], 2, 1, 'gallery', 3, task, dataset=dataset)]
+    q = [
+        make_sample([0., 0.], 1, 0, 'query', 0, task, dataset=dataset),
+        make_sample([10., 0.], 2, 0, 'query', 1, task, dataset=dataset)
+    ]
+    g = [
+        make_sample([1., 0.], 2, 1, 'gallery', 0, task, dataset=dataset),
+        make_sample([0., 2.], 1, 1, 'gallery', 1, task, dataset=dataset),
+        make_sample([0., 0.], 1, 0, 'gallery', 2, task, dataset=dataset),
+        make_sample([10., 1.], 2, 1, 'gallery', 3, task, dataset=dataset)
+    ]
     return q + g
 
 
@@ -42,14 +57,19 @@ def test_registered_and_hand_worked():
     res = run_metric(metric, toy_samples())
     # Query 0: g2 is junk (same pid, camera); ranking g0 (d=1), g1 (d=4),
     # g3: match at rank 2 -> AP 1/2. Query 1: g3 first -> AP 1.
-    assert res == pytest.approx({'trad/R1': 50.0, 'trad/R2': 100.0,
-                                 'trad/mAP': 75.0, 'trad/mINP': 75.0})
+    assert res == pytest.approx({
+        'trad/R1': 50.0,
+        'trad/R2': 100.0,
+        'trad/mAP': 75.0,
+        'trad/mINP': 75.0
+    })
 
 
 def test_prefix_and_several_sets():
     res = run_metric(ReIDMetric(prefix='market'), toy_samples())
-    assert set(res) == {'market/R1', 'market/R5', 'market/R10',
-                        'market/mAP', 'market/mINP'}
+    assert set(res) == {
+        'market/R1', 'market/R5', 'market/R10', 'market/mAP', 'market/mINP'
+    }
     samples = toy_samples('trad', 'a') + toy_samples('cc', 'b')
     res = run_metric(ReIDMetric(), samples)
     assert res['a/trad/mAP'] == pytest.approx(75.0)
@@ -70,8 +90,14 @@ def test_calculate_matches_process_path():
     feats = np.stack([s['pred_feature'].numpy() for s in samples])
     pids = [s['pid'] for s in samples]
     cams = [s['camid'] for s in samples]
-    res = ReIDMetric.calculate(feats[:2], feats[2:], pids[:2], pids[2:],
-                               cams[:2], cams[2:], topk=(1, 2))
+    res = ReIDMetric.calculate(
+        feats[:2],
+        feats[2:],
+        pids[:2],
+        pids[2:],
+        cams[:2],
+        cams[2:],
+        topk=(1, 2))
     assert res['mAP'] == pytest.approx(75.0)
     assert res['R2'] == pytest.approx(100.0)
     assert res['num_valid_queries'] == 2
@@ -105,8 +131,8 @@ def test_camera_subsets():
 
 def test_rank_list_dump(tmp_path):
     out = tmp_path / 'ranks.json'
-    run_metric(ReIDMetric(rank_list_file=str(out), rank_list_topk=3),
-               toy_samples())
+    run_metric(
+        ReIDMetric(rank_list_file=str(out), rank_list_topk=3), toy_samples())
     data = json.loads(out.read_text())
     (entry, ) = data['sets']
     assert entry['task'] == 'trad'
@@ -129,8 +155,8 @@ def test_bad_arguments():
 
 
 def test_cuhk03_classic_single_gallery_shot():
-    res = run_metric(ReIDMetric(single_gallery_shot=True, topk=(1, 2)),
-                     toy_samples())
+    res = run_metric(
+        ReIDMetric(single_gallery_shot=True, topk=(1, 2)), toy_samples())
     # Query 0 ranks its one match g1 (d=4) first when pid 2 is drawn as
     # g3 (d=101), second when drawn as g0 (d=1); query 1 is always first.
     # mAP and mINP use the whole gallery (75, as without the protocol).

@@ -28,8 +28,8 @@ def test_mixed_batch_is_an_error():
 
 
 def test_instruction_images_are_normalised_too():
-    pre = ReIDDataPreprocessor(mean=(0., 0., 0.), std=(255., 255., 255.),
-                               to_rgb=False)
+    pre = ReIDDataPreprocessor(
+        mean=(0., 0., 0.), std=(255., 255., 255.), to_rgb=False)
     sample = ReIDDataSample()
     sample.instruction_img = torch.full((3, 2, 2), 255, dtype=torch.uint8)
     img = torch.zeros(3, 4, 2, dtype=torch.uint8)

@@ -11,15 +11,17 @@ NUM_CLASSES = {'ltcc/cc': 5, 'market1501/trad': 4}
 
 def samples(pids, dataset='ltcc', task='cc'):
     return [
-        ReIDDataSample(metainfo=dict(dataset_name=dataset)).set_pid(p)
-        .set_task(task) for p in pids
+        ReIDDataSample(metainfo=dict(
+            dataset_name=dataset)).set_pid(p).set_task(task) for p in pids
     ]
 
 
 def features(seed=0, n=6, c=8, f=6, i=5):
     gen = torch.Generator().manual_seed(seed)
-    return [torch.randn(n, d, generator=gen, requires_grad=True)
-            for d in (c, f, f, i)]
+    return [
+        torch.randn(n, d, generator=gen, requires_grad=True)
+        for d in (c, f, f, i)
+    ]
 
 
 def test_classifier_key():
@@ -35,9 +37,10 @@ def test_loss_matches_the_formula():
     g, u, v, instr = features()
     data = samples([0, 0, 1, 1, 2, 2])
     losses = head.loss(g, u, v, instr, data)
-    assert set(losses) == {'loss_cls_g', 'loss_triplet_g', 'loss_cls_u',
-                           'loss_cls_v', 'loss_triplet_u', 'loss_triplet_v',
-                           'accuracy_top-1'}
+    assert set(losses) == {
+        'loss_cls_g', 'loss_triplet_g', 'loss_cls_u', 'loss_cls_v',
+        'loss_triplet_u', 'loss_triplet_v', 'accuracy_top-1'
+    }
     labels = torch.tensor([0, 0, 1, 1, 2, 2])
     cls = head.classifiers['ltcc/cc']
     trip = AdaptiveTripletLoss(margin=0.3)
@@ -45,10 +48,10 @@ def test_loss_matches_the_formula():
     def ce(x, bn, fc):
         return F.cross_entropy(fc(bn(x)), labels, label_smoothing=0.1)
 
-    expected = (ce(g, head.neck_g, cls['g']) + 3 * trip(g, labels, instr) +
-                0.5 * (ce(u, head.neck_u, cls['u']) +
-                       ce(v, head.neck_v, cls['v'])) +
-                1.5 * (trip(u, labels, instr) + trip(v, labels, instr)))
+    expected = (
+        ce(g, head.neck_g, cls['g']) + 3 * trip(g, labels, instr) + 0.5 *
+        (ce(u, head.neck_u, cls['u']) + ce(v, head.neck_v, cls['v'])) + 1.5 *
+        (trip(u, labels, instr) + trip(v, labels, instr)))
     total = sum(val for key, val in losses.items() if 'loss' in key)
     assert torch.allclose(total, expected, atol=1e-6)
     assert torch.allclose(losses['loss_triplet_u'],
@@ -77,8 +80,7 @@ def test_batch_checks():
     with pytest.raises(KeyError, match='prcc/cc'):
         head.loss(g, u, v, instr, samples([0, 0, 1, 1], 'prcc'))
     with pytest.raises(ValueError, match='4 classes'):
-        head.loss(g, u, v, instr, samples([0, 0, 4, 4], 'market1501',
-                                          'trad'))
+        head.loss(g, u, v, instr, samples([0, 0, 4, 4], 'market1501', 'trad'))
 
 
 def test_single_classifier_ignores_the_dataset():

@@ -44,8 +44,7 @@ def test_predict_sets_bn_or_raw_features():
     head = ReIDHead(in_channels=4, num_classes=2, test_feature='bn').eval()
     out = head.predict(feats, samples([0, 1, 1]))
     bn = head.neck.bn
-    expected = (feats - bn.running_mean) / torch.sqrt(bn.running_var +
-                                                      bn.eps)
+    expected = (feats - bn.running_mean) / torch.sqrt(bn.running_var + bn.eps)
     assert torch.allclose(out[2].pred_feature, expected[2], atol=1e-6)
 
 
@@ -54,5 +53,6 @@ def test_pid_labels_values_and_range_check():
     samples = [ReIDDataSample().set_pid(p) for p in (4, 0, 2)]
     labels = pid_labels(samples, 5, torch.device('cpu'), 'ReIDHead')
     assert labels.dtype == torch.long and labels.tolist() == [4, 0, 2]
-    with pytest.raises(ValueError, match=r"'x/y' has num_classes=4 .*\[0, 4\]"):
+    with pytest.raises(
+            ValueError, match=r"'x/y' has num_classes=4 .*\[0, 4\]"):
         pid_labels(samples, 4, torch.device('cpu'), "'x/y'")

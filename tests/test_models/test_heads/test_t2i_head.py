@@ -16,8 +16,9 @@ def test_loss_is_the_contrastive_loss_of_the_projections():
     head = T2IHead(img_channels=8, text_channels=6, embed_dims=4)
     img, txt = torch.randn(4, 8), torch.randn(4, 6)
     losses = head.loss(img, txt, samples([0, 0, 1, 2]))
-    expected = IdentityContrastiveLoss()(
-        head.img_proj(img), head.text_proj(txt), torch.tensor([0, 0, 1, 2]))
+    expected = IdentityContrastiveLoss()(head.img_proj(img),
+                                         head.text_proj(txt),
+                                         torch.tensor([0, 0, 1, 2]))
     assert set(losses) == {'loss_t2i'}
     assert torch.allclose(losses['loss_t2i'], expected)
     losses['loss_t2i'].backward()

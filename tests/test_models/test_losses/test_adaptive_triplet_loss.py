@@ -12,8 +12,12 @@ def cosine(x, y):
     return (torch.dot(x, y) / (x.norm() * y.norm())).item()
 
 
-def direct_adaptive_triplet(features, labels, instructions, margin,
-                            second_weight, tolerance=1e-6):
+def direct_adaptive_triplet(features,
+                            labels,
+                            instructions,
+                            margin,
+                            second_weight,
+                            tolerance=1e-6):
     """Per-anchor loop, the definition written out.
 
     Positives are ranked by decreasing distance, ties to the lower index.
@@ -21,8 +25,8 @@ def direct_adaptive_triplet(features, labels, instructions, margin,
     n = len(labels)
 
     def s(a, b):
-        return 1.0 if instructions is None else cosine(
-            instructions[a], instructions[b])
+        return 1.0 if instructions is None else cosine(instructions[a],
+                                                       instructions[b])
 
     l1s, l2s = [], []
     for a in range(n):
@@ -43,8 +47,7 @@ def direct_adaptive_triplet(features, labels, instructions, margin,
             sign = (delta > 0) - (delta < 0)
             l2s.append(
                 torch.clamp(
-                    sign * (dist[p1] - dist[p2]) + margin * abs(delta),
-                    min=0))
+                    sign * (dist[p1] - dist[p2]) + margin * abs(delta), min=0))
     loss = torch.stack(l1s).mean()
     if l2s:
         loss = loss + second_weight * torch.stack(l2s).mean()
@@ -57,8 +60,9 @@ def test_matches_direct_per_anchor_computation(seed):
     features = torch.randn(12, 8, dtype=torch.float64)
     instructions = torch.randn(12, 6, dtype=torch.float64)
     instructions[6] = instructions[5]  # some pairs with delta exactly 0
-    loss = AdaptiveTripletLoss(margin=0.3, second_weight=0.1)(
-        features, LABELS, instruction_features=instructions)
+    loss = AdaptiveTripletLoss(
+        margin=0.3, second_weight=0.1)(
+            features, LABELS, instruction_features=instructions)
     expected = direct_adaptive_triplet(features, LABELS, instructions, 0.3,
                                        0.1)
     assert torch.allclose(loss, expected, atol=1e-10)
@@ -69,9 +73,9 @@ def test_large_second_weight_matches_direct_computation(seed):
     torch.manual_seed(seed)
     features = torch.randn(12, 4, dtype=torch.float64)
     instructions = torch.randn(12, 3, dtype=torch.float64)
-    loss = AdaptiveTripletLoss(margin=0.7, second_weight=2.0,
-                               loss_weight=1.5)(features, LABELS,
-                                                instructions)
+    loss = AdaptiveTripletLoss(
+        margin=0.7, second_weight=2.0, loss_weight=1.5)(features, LABELS,
+                                                        instructions)
     expected = 1.5 * direct_adaptive_triplet(features, LABELS, instructions,
                                              0.7, 2.0)
     assert torch.allclose(loss, expected, atol=1e-10)
@@ -83,8 +87,7 @@ def test_without_instructions_equals_batch_hard_triplet_exactly(seed):
     features = torch.randn(12, 8)
     for margin in (0.3, 1.0):
         loss = AdaptiveTripletLoss(margin=margin)(features, LABELS)
-        assert torch.equal(loss, TripletLoss(margin=margin)(features,
-                                                            LABELS))
+        assert torch.equal(loss, TripletLoss(margin=margin)(features, LABELS))
 
 
 @pytest.mark.parametrize('seed', range(3))
@@ -93,8 +96,8 @@ def test_identical_instructions_equal_batch_hard_triplet(seed):
     features = torch.randn(12, 8, dtype=torch.float64)
     instructions = torch.randn(1, 6, dtype=torch.float64).expand(12, 6)
     loss = AdaptiveTripletLoss(margin=0.3)(features, LABELS, instructions)
-    assert torch.allclose(loss, TripletLoss(margin=0.3)(features, LABELS),
-                          atol=1e-12)
+    assert torch.allclose(
+        loss, TripletLoss(margin=0.3)(features, LABELS), atol=1e-12)
 
 
 def test_instructions_equal_up_to_rounding_do_not_switch_on_l2():
@@ -111,9 +114,8 @@ def test_instructions_equal_up_to_rounding_do_not_switch_on_l2():
     assert loss.item() == pytest.approx(0, abs=1e-12)
     # Literally, sign(5e-9) = 1 turns on l2 = D(a,p1) - D(a,p2) = 1 for
     # anchors 0 and 1 (anchor 2 has tied s): 0.1 * (1 + 1 + 0) / 3.
-    literal = AdaptiveTripletLoss(margin=0.3, sim_tolerance=0)(features,
-                                                                labels,
-                                                                instructions)
+    literal = AdaptiveTripletLoss(
+        margin=0.3, sim_tolerance=0)(features, labels, instructions)
     assert literal.item() == pytest.approx(0.2 / 3)
 
 
@@ -124,9 +126,8 @@ def test_tied_positives_go_to_lower_index():
     labels = torch.tensor([0, 0, 0, 1])
     instructions = torch.tensor([[1., 0.], [1., 0.], [0., 1.], [1., 1.]],
                                 dtype=torch.float64)
-    loss = AdaptiveTripletLoss(margin=0.3, second_weight=0.1)(features,
-                                                              labels,
-                                                              instructions)
+    loss = AdaptiveTripletLoss(
+        margin=0.3, second_weight=0.1)(features, labels, instructions)
     # l1: anchor 0: 1 - 1.2 + .3 = .1; anchor 1 (p1=2, s=0, n at .2): 1.8;
     # anchor 2 (p1=1, s=0, n at 2.2): 0. l2: anchor 0: delta=1 -> .3;
     # anchor 1: delta=-1 -> max(0, -(2-1) + .3) = 0; anchor 2: delta=0 -> 0.

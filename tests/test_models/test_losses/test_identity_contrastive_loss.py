@@ -35,8 +35,8 @@ def test_matches_direct_per_row_computation(seed):
     text = torch.randn(10, 16, dtype=torch.float64)
     labels = torch.tensor([0, 0, 0, 1, 1, 2, 3, 3, 3, 3])
     for temperature in (0.07, 0.5):
-        loss = IdentityContrastiveLoss(temperature=temperature,
-                                       loss_weight=2.0)(image, text, labels)
+        loss = IdentityContrastiveLoss(
+            temperature=temperature, loss_weight=2.0)(image, text, labels)
         expected = 2.0 * direct_identity_contrastive(image, text, labels,
                                                      temperature)
         assert loss.item() == pytest.approx(expected.item(), rel=1e-9)
@@ -65,8 +65,9 @@ def test_same_identity_is_not_a_negative():
 
 def test_symmetric_in_the_modalities():
     torch.manual_seed(0)
-    image, text = torch.randn(9, 8, dtype=torch.float64), torch.randn(
-        9, 8, dtype=torch.float64)
+    image, text = torch.randn(
+        9, 8, dtype=torch.float64), torch.randn(
+            9, 8, dtype=torch.float64)
     labels = torch.tensor([4, 4, 1, 1, 1, 7, 2, 2, 0])
     loss = IdentityContrastiveLoss()
     assert loss(image, text, labels).item() == pytest.approx(
@@ -77,10 +78,10 @@ def test_gradient_reaches_both_modalities_and_learnable_temperature():
     torch.manual_seed(0)
     image = torch.randn(6, 8, requires_grad=True)
     text = torch.randn(6, 8, requires_grad=True)
-    loss_fn = IdentityContrastiveLoss(temperature=0.1,
-                                      learnable_temperature=True)
-    assert [name for name, _ in loss_fn.named_parameters()
-            ] == ['log_temperature']
+    loss_fn = IdentityContrastiveLoss(
+        temperature=0.1, learnable_temperature=True)
+    assert [name
+            for name, _ in loss_fn.named_parameters()] == ['log_temperature']
     assert loss_fn.temperature.item() == pytest.approx(0.1)
     loss_fn(image, text, torch.tensor([0, 0, 1, 1, 2, 2])).backward()
     assert image.grad.abs().sum() > 0
@@ -92,9 +93,8 @@ def test_learnable_temperature_matches_direct_computation():
     torch.manual_seed(0)
     image, text = torch.randn(6, 8), torch.randn(6, 8)
     labels = torch.tensor([0, 0, 1, 1, 1, 2])
-    loss = IdentityContrastiveLoss(temperature=0.1,
-                                   learnable_temperature=True)(image, text,
-                                                               labels)
+    loss = IdentityContrastiveLoss(
+        temperature=0.1, learnable_temperature=True)(image, text, labels)
     expected = direct_identity_contrastive(image.double(), text.double(),
                                            labels, 0.1)
     assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
@@ -123,7 +123,9 @@ def test_invalid_inputs_raise():
 
 def test_builds_from_registry():
     loss = MODELS.build(
-        dict(type='IdentityContrastiveLoss', temperature=0.05,
-             learnable_temperature=True))
+        dict(
+            type='IdentityContrastiveLoss',
+            temperature=0.05,
+            learnable_temperature=True))
     assert isinstance(loss, IdentityContrastiveLoss)
     assert loss.temperature.item() == pytest.approx(0.05)

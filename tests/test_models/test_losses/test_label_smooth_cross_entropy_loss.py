@@ -24,8 +24,8 @@ def test_matches_smoothed_target_formula():
 def test_no_smoothing_is_plain_cross_entropy():
     logits = torch.tensor([[0.0, math.log(3.0)]])
     loss = LabelSmoothCrossEntropyLoss(label_smoothing=0.0, loss_weight=2.0)
-    assert loss(logits, torch.tensor([1])).item() == pytest.approx(
-        -2 * math.log(0.75))
+    assert loss(logits,
+                torch.tensor([1])).item() == pytest.approx(-2 * math.log(0.75))
 
 
 def test_invalid_smoothing():

@@ -11,10 +11,14 @@ def direct_batch_hard_triplet(features, labels, margin):
     losses = []
     n = len(labels)
     for a in range(n):
-        pos = [torch.dist(features[a], features[p]) for p in range(n)
-               if p != a and labels[p] == labels[a]]
-        neg = [torch.dist(features[a], features[j]) for j in range(n)
-               if labels[j] != labels[a]]
+        pos = [
+            torch.dist(features[a], features[p]) for p in range(n)
+            if p != a and labels[p] == labels[a]
+        ]
+        neg = [
+            torch.dist(features[a], features[j]) for j in range(n)
+            if labels[j] != labels[a]
+        ]
         if pos and neg:
             losses.append(torch.clamp(max(pos) - min(neg) + margin, min=0))
     return torch.stack(losses).mean()
@@ -61,8 +65,9 @@ def test_loss_weight_and_gradient_finite_for_duplicates():
 
 
 def test_euclidean_dist_matches_cdist():
-    x, y = torch.randn(5, 7, dtype=torch.float64), torch.randn(
-        3, 7, dtype=torch.float64)
+    x, y = torch.randn(
+        5, 7, dtype=torch.float64), torch.randn(
+            3, 7, dtype=torch.float64)
     assert torch.allclose(euclidean_dist(x, y), torch.cdist(x, y))
     for i, j in itertools.product(range(5), range(3)):
         assert euclidean_dist(x, y)[i, j].item() == pytest.approx(

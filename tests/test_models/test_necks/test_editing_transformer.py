@@ -9,8 +9,8 @@ B, N, L = 3, 6, 7  # batch, image patches, instruction tokens after CLS
 
 def neck(**kwargs):
     torch.manual_seed(0)
-    cfg = dict(type='EditingTransformer', img_dims=32, instr_dims=16,
-               num_heads=4)
+    cfg = dict(
+        type='EditingTransformer', img_dims=32, instr_dims=16, num_heads=4)
     model = MODELS.build(dict(cfg, **kwargs))
     model.init_weights()
     return model.eval()

@@ -24,8 +24,10 @@ def test_one_training_iteration_updates_every_trained_parameter(baseline):
     cfg, model, train_set, _ = baseline
     pids = train_set.get_pids()
     # A P x K batch: 4 identities x 2 images.
-    indices = [i for pid in sorted(set(pids))[:4]
-               for i in (pids == pid).nonzero()[0][:2]]
+    indices = [
+        i for pid in sorted(set(pids))[:4]
+        for i in (pids == pid).nonzero()[0][:2]
+    ]
     batch = pseudo_collate([train_set[i] for i in indices])
     optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
     before = {k: v.clone() for k, v in model.named_parameters()}
@@ -35,8 +37,10 @@ def test_one_training_iteration_updates_every_trained_parameter(baseline):
     assert 0 < log_vars['loss'] < float('inf')
     assert log_vars['loss'] == pytest.approx(
         log_vars['loss_cls'] + log_vars['loss_triplet'], rel=1e-5)
-    changed = {k for k, v in model.named_parameters()
-               if not torch.equal(v, before[k])}
+    changed = {
+        k
+        for k, v in model.named_parameters() if not torch.equal(v, before[k])
+    }
     trainable = {k for k, v in model.named_parameters() if v.requires_grad}
     # Every trainable parameter got a gradient step (the BN bias is frozen).
     assert changed == trainable

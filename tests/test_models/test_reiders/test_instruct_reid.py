@@ -10,37 +10,61 @@ from mmreid_instruct.utils import register_all_modules
 register_all_modules()
 
 NUM_CLASSES = {
-    'market1501/trad': 4, 'ltcc/cc': 4, 'ltcc/ctcc': 4, 'sysu_mm01/vi': 4,
+    'market1501/trad': 4,
+    'ltcc/cc': 4,
+    'ltcc/ctcc': 4,
+    'sysu_mm01/vi': 4,
     'cuhk_pedes/li': 4
 }
-TASK_DATASET = dict(trad='market1501', cc='ltcc', ctcc='ltcc',
-                    vi='sysu_mm01', li='cuhk_pedes', t2i='cuhk_pedes')
+TASK_DATASET = dict(
+    trad='market1501',
+    cc='ltcc',
+    ctcc='ltcc',
+    vi='sysu_mm01',
+    li='cuhk_pedes',
+    t2i='cuhk_pedes')
 
 MODEL = dict(
     type='InstructReID',
     backbone=dict(
         type='mmpretrain.VisionTransformer',
-        arch=dict(embed_dims=64, num_layers=2, num_heads=4,
-                  feedforward_channels=128),
-        img_size=(32, 16), patch_size=8, out_type='raw'),
+        arch=dict(
+            embed_dims=64, num_layers=2, num_heads=4,
+            feedforward_channels=128),
+        img_size=(32, 16),
+        patch_size=8,
+        out_type='raw'),
     text_encoder=dict(
-        type='TextInstructionEncoder', tokenizer='char', max_length=40,
-        config=dict(hidden_size=48, num_hidden_layers=1,
-                    num_attention_heads=2, intermediate_size=64,
-                    hidden_dropout_prob=0., attention_probs_dropout_prob=0.)),
+        type='TextInstructionEncoder',
+        tokenizer='char',
+        max_length=40,
+        config=dict(
+            hidden_size=48,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            intermediate_size=64,
+            hidden_dropout_prob=0.,
+            attention_probs_dropout_prob=0.)),
     image_instruction_encoder=dict(
         type='ImageInstructionEncoder',
         backbone=dict(
             type='mmpretrain.VisionTransformer',
-            arch=dict(embed_dims=32, num_layers=1, num_heads=2,
-                      feedforward_channels=64),
-            img_size=32, patch_size=16, out_type='raw')),
+            arch=dict(
+                embed_dims=32,
+                num_layers=1,
+                num_heads=2,
+                feedforward_channels=64),
+            img_size=32,
+            patch_size=16,
+            out_type='raw')),
     fusion=dict(type='EditingTransformer', num_layers=2, num_heads=4),
     head=dict(type='InstructReIDHead', num_classes=NUM_CLASSES),
     t2i_head=dict(type='T2IHead', embed_dims=16))
 
-TEXTS = ['wears the same clothes', 'ignore the clothes',
-         'a woman in a red coat', 'find the infrared image']
+TEXTS = [
+    'wears the same clothes', 'ignore the clothes', 'a woman in a red coat',
+    'find the infrared image'
+]
 
 
 def build(**overrides):
@@ -62,25 +86,32 @@ def blind():
     return build(instruction_blind=True)
 
 
-def batch(task, pids=(0, 0, 1, 1, 2, 2), texts=None, images=True,
-          instruction_images=False, seed=0):
+def batch(task,
+          pids=(0, 0, 1, 1, 2, 2),
+          texts=None,
+          images=True,
+          instruction_images=False,
+          seed=0):
     gen = torch.Generator().manual_seed(seed)
     inputs, data = [], []
     for i, pid in enumerate(pids):
         sample = ReIDDataSample(
             metainfo=dict(dataset_name=TASK_DATASET[task])).set_pid(pid)
         sample.set_task(task)
-        text = (texts or TEXTS)[(pid if texts is None else i) % len(
-            texts or TEXTS)]
+        text = (texts
+                or TEXTS)[(pid if texts is None else i) % len(texts or TEXTS)]
         sample.set_instruction(text)
         if instruction_images:
             sample.set_field(
-                torch.randint(0, 256, (3, 32, 32), generator=gen,
-                              dtype=torch.uint8), 'instruction_img')
+                torch.randint(
+                    0, 256, (3, 32, 32), generator=gen, dtype=torch.uint8),
+                'instruction_img')
         data.append(sample)
         inputs.append(
-            torch.randint(0, 256, (3, 32, 16), generator=gen,
-                          dtype=torch.uint8) if images else None)
+            torch.
+            randint(0, 256, (
+                3, 32,
+                16), generator=gen, dtype=torch.uint8) if images else None)
     return dict(inputs=inputs, data_samples=data)
 
 
@@ -93,14 +124,20 @@ def grads_after_step(model, data):
     loss, log_vars = model.parse_losses(model(**data, mode='loss'))
     loss.backward()
     log_vars = {k: float(v.detach()) for k, v in log_vars.items()}
-    got = {k for k, p in model.named_parameters()
-           if p.grad is not None and p.grad.abs().sum() > 0}
+    got = {
+        k
+        for k, p in model.named_parameters()
+        if p.grad is not None and p.grad.abs().sum() > 0
+    }
     return log_vars, got
 
 
 def names(model, *prefixes):
-    return {k for k, p in model.named_parameters()
-            if p.requires_grad and k.startswith(prefixes)}
+    return {
+        k
+        for k, p in model.named_parameters()
+        if p.requires_grad and k.startswith(prefixes)
+    }
 
 
 @pytest.mark.parametrize('task', ['trad', 'cc', 'vi', 'li', 'ctcc'])
@@ -114,12 +151,16 @@ def test_one_training_iteration_per_reid_task(model, task):
     key = f'{TASK_DATASET[task]}/{task}'
     encoder = ('image_instruction_encoder', 'instr_img_proj') \
         if task == 'ctcc' else ('text_encoder', )
-    should = (names(model, 'backbone', 'fusion', 'head.neck', *encoder)
-              | names(model, f'head.classifiers.{key}.'))
+    should = (
+        names(model, 'backbone', 'fusion', 'head.neck', *encoder)
+        | names(model, f'head.classifiers.{key}.'))
     assert should <= got
     assert not got & names(model, 't2i_head')
-    others = {k for k in names(model, 'head.classifiers')
-              if not k.startswith(f'head.classifiers.{key}.')}
+    others = {
+        k
+        for k in names(model, 'head.classifiers')
+        if not k.startswith(f'head.classifiers.{key}.')
+    }
     assert len(others) == 12 and not got & others
     if task == 'ctcc':
         # The 32-d image instruction tokens are projected to the 48-d text
@@ -174,8 +215,8 @@ def test_predict_t2i_images_and_caption_queries(model, blind):
     assert feats.shape == captions.shape == (6, 16)
     assert torch.allclose(captions.norm(dim=1), torch.ones(6))
     with torch.no_grad():
-        text = model.t2i_head.embed_text(model.text_encoder(
-            [TEXTS[p] for p in (0, 0, 1, 1, 2, 2)])['cls'])
+        text = model.t2i_head.embed_text(
+            model.text_encoder([TEXTS[p] for p in (0, 0, 1, 1, 2, 2)])['cls'])
     assert torch.allclose(captions, text, atol=1e-6)
     # The blind ablation keeps the caption encoder for t2i.
     assert predict(blind, batch('t2i', images=False)).shape == (6, 16)
@@ -184,24 +225,27 @@ def test_predict_t2i_images_and_caption_queries(model, blind):
 def test_features_follow_the_instruction_unless_blind(model, blind):
     one = batch('li', texts=['a man in a blue shirt'] * 6)
     other = batch('li', texts=['a woman with a black bag'] * 6)
-    assert not torch.allclose(predict(model, one), predict(model, other),
-                              atol=1e-4)
+    assert not torch.allclose(
+        predict(model, one), predict(model, other), atol=1e-4)
     assert torch.equal(predict(blind, one), predict(blind, other))
     assert blind.fusion is None and blind.image_instruction_encoder is None
     # Blind training uses g alone, with the batch-hard triplet.
     log_vars, got = grads_after_step(blind, one)
-    assert {k for k in log_vars if k.startswith('loss_')} == {
-        'loss_cls_g', 'loss_triplet_g'}
+    assert {k
+            for k in log_vars
+            if k.startswith('loss_')} == {'loss_cls_g', 'loss_triplet_g'}
     assert not got & names(blind, 'text_encoder')
 
 
 def test_padding_does_not_change_the_features(model):
     short = 'a man in a blue shirt'
     alone = batch('li', pids=(0, 1), texts=[short, short])
-    padded = batch('li', pids=(0, 1),
-                   texts=[short, short + ' carrying a very long black bag'])
-    assert torch.allclose(predict(model, alone)[0],
-                          predict(model, padded)[0], atol=1e-5)
+    padded = batch(
+        'li',
+        pids=(0, 1),
+        texts=[short, short + ' carrying a very long black bag'])
+    assert torch.allclose(
+        predict(model, alone)[0], predict(model, padded)[0], atol=1e-5)
 
 
 def test_batch_errors(model):
