@@ -16,7 +16,7 @@ BASELINE_CONFIG = osp.join(CONFIG_ROOT, 'baseline',
 @pytest.fixture(scope='session')
 def synth_tiny_root(tmp_path_factory):
     """SynthOmniReID `tiny`, generated once per test session."""
-    from mmreid_instruct.datasets.synth import generate_synth_omnireid
+    from mmreid_instruct.synth import generate_synth_omnireid
     root = str(tmp_path_factory.mktemp('synth') / 'synth_omnireid_tiny')
     generate_synth_omnireid(root, preset='tiny', seed=0)
     return root

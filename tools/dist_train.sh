@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Usage: bash tools/dist_train.sh CONFIG GPUS [ARGS...]
 # Multi-node: set NNODES, NODE_RANK, MASTER_ADDR and PORT on every node.
+# DIST_TOOL=test.py runs tools/test.py instead (what dist_test.sh does).
 CONFIG=$1
 GPUS=$2
 NNODES=${NNODES:-1}
@@ -15,6 +16,6 @@ python -m torch.distributed.run \
     --master_addr=$MASTER_ADDR \
     --nproc_per_node=$GPUS \
     --master_port=$PORT \
-    $(dirname "$0")/train.py \
+    $(dirname "$0")/${DIST_TOOL:-train.py} \
     $CONFIG \
     --launcher pytorch ${@:3}

@@ -1,19 +1,13 @@
 # Train a model from a config.
 import argparse
-import os
-import os.path as osp
 
-from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
-
-from mmreid_instruct.datasets import check_data_exists
-from mmreid_instruct.utils import register_all_modules
+from mmreid_instruct.utils.runner_cli import (build_runner, load_runner_config,
+                                              parse_runner_args)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Train a ReID model')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--resume',
         nargs='?',
@@ -33,35 +27,11 @@ def parse_args():
         '--auto-scale-lr',
         action='store_true',
         help='scale the learning rate with the total batch size')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, key=value pairs such as '
-        'train_cfg.max_iters=100; a list is written a=[1,2] and quotes are '
-        'needed around lists with spaces: key="[(a,b),(c,d)]"')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    # torch.distributed.launch passes --local-rank (newer) or --local_rank.
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    return parse_runner_args(parser, 'the dir to save logs and models')
 
 
-def merge_args(cfg, args):
-    """Apply the command-line arguments to the config."""
-    cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
-
+def apply_train_args(cfg, args):
+    """Apply the training options of the command line to the config."""
     if args.amp:
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
@@ -85,28 +55,11 @@ def merge_args(cfg, args):
         cfg.setdefault('auto_scale_lr', dict(base_batch_size=128))
         cfg.auto_scale_lr.enable = True
 
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    return cfg
-
 
 def main():
     args = parse_args()
-    register_all_modules()
-    cfg = Config.fromfile(args.config)
-    cfg = merge_args(cfg, args)
-    # Stop before anything is built when the data are not there.
-    try:
-        check_data_exists(cfg)
-    except FileNotFoundError as error:
-        raise SystemExit(f'{args.config}: {error}')
-
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        from mmreid_instruct.registry import RUNNERS
-        runner = RUNNERS.build(cfg)
-    runner.train()
+    cfg = load_runner_config(args, apply_train_args)
+    build_runner(cfg).train()
 
 
 if __name__ == '__main__':

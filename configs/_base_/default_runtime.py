@@ -1,7 +1,7 @@
 # Runtime shared by every config of the library.
 default_scope = 'mmreid_instruct'
 
-# Atomic checkpoints, safe loading and exact resume
+# Atomic checkpoints and safe loading
 # (see docs/en/user_guides/train_test.md).
 runner_type = 'ReIDRunner'
 
@@ -27,5 +27,9 @@ load_from = None
 resume = False
 randomness = dict(seed=0, deterministic=False)
 
-# Print the metrics of every evaluation as a table.
-custom_hooks = [dict(type='MetricTableHook')]
+# RandomStateHook: checkpoints carry the random states, so that resuming is
+# exact, and evaluating during training does not change training (see
+# docs/en/advanced_guides/exact_resume.md). A config that sets custom_hooks
+# replaces this list: keep RandomStateHook in it.
+# MetricTableHook: print the metrics of every evaluation as a table.
+custom_hooks = [dict(type='RandomStateHook'), dict(type='MetricTableHook')]

@@ -19,19 +19,8 @@ model = dict(
         }))
 
 max_iters = 3000
-warmup_iters = 100
 param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=0.01,
-        by_epoch=False,
-        begin=0,
-        end=warmup_iters),
-    dict(
-        type='CosineAnnealingLR',
-        eta_min=1e-6,
-        by_epoch=False,
-        begin=warmup_iters,
-        end=max_iters),
+    _base_.param_scheduler[0],
+    dict(_base_.param_scheduler[1], end=max_iters),
 ]
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)

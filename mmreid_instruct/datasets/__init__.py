@@ -9,7 +9,6 @@ from .icfg_pedes import ICFGPEDES
 from .llcm import LLCM
 from .ltcc import LTCC
 from .market1501 import Market1501
-from .missing_data import check_data_exists, find_missing_data
 from .msmt17 import MSMT17
 from .omnireid_list import OmniReIDList
 from .prcc import PRCC
@@ -27,6 +26,5 @@ __all__ = [
     'relabel_pids', 'OmniReIDList', 'SynthOmniReID', 'ReIDConcatDataset',
     'BenchmarkDataset', 'FolderReIDDataset', 'T2IJsonDataset', 'Market1501',
     'DukeMTMCReID', 'MSMT17', 'CUHK03', 'PRCC', 'LTCC', 'VCClothes', 'LLCM',
-    'SYSUMM01', 'CUHKPEDES', 'ICFGPEDES', 'RSTPReid', 'check_data_exists',
-    'find_missing_data'
+    'SYSUMM01', 'CUHKPEDES', 'ICFGPEDES', 'RSTPReid'
 ]

@@ -113,7 +113,7 @@ class BaseReIDDataset(BaseDataset):
     """Base class of every ReID dataset of the library.
 
     A subclass implements :meth:`load_data_list`, returning records made by
-    :func:`make_record`. This class checks every record, relabels training
+    :meth:`new_record`. This class checks every record, relabels training
     pids when asked, logs what was found and gives samplers fast access to
     the pids.
 
@@ -123,6 +123,17 @@ class BaseReIDDataset(BaseDataset):
     use it so that data augmentation is a pure function of that position,
     which makes resumed runs bit-identical to uninterrupted ones whatever
     the number of dataloader workers.
+
+    Two class attributes tell the tools about the data of a dataset class
+    (:func:`~mmreid_instruct.utils.check_data_exists` reads them before
+    anything is built):
+
+    - ``GENERATES_DATA`` (bool): the dataset makes its data on first use
+      (e.g. :class:`SynthOmniReID`), so missing data are not an error.
+      Defaults to False.
+    - ``DATA_HINT`` (str): where to get the data and how to lay them out,
+      printed when they are missing. Defaults to a pointer to
+      ``docs/en/user_guides/dataset_prepare.md``.
 
     Args:
         data_root (str): Root folder of the dataset.
@@ -136,6 +147,9 @@ class BaseReIDDataset(BaseDataset):
     """
 
     METAINFO = dict(dataset_name='reid')
+    GENERATES_DATA = False
+    DATA_HINT = ('See docs/en/user_guides/dataset_prepare.md for where to '
+                 'download each benchmark and how to lay it out.')
 
     def __init__(self,
                  data_root: str = '',
@@ -161,6 +175,18 @@ class BaseReIDDataset(BaseDataset):
     @property
     def dataset_name(self) -> str:
         return self.metainfo.get('dataset_name', type(self).__name__)
+
+    def new_record(self, **fields) -> dict:
+        """Make a record of this dataset's subset and name.
+
+        Args:
+            **fields: The other arguments of :func:`make_record`.
+
+        Returns:
+            dict: The record.
+        """
+        return make_record(
+            subset=self.subset, dataset_name=self.dataset_name, **fields)
 
     def filter_data(self) -> List[dict]:
         """Check the loaded records, relabel them and log a summary."""

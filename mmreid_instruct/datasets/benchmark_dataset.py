@@ -2,7 +2,7 @@ from typing import List, Optional
 
 from mmreid_instruct.registry import DATASETS
 from mmreid_instruct.utils.tasks import normalize_task
-from .base_reid_dataset import BaseReIDDataset, make_record
+from .base_reid_dataset import BaseReIDDataset
 from .utils import DEFAULT_INSTRUCTIONS, fixed_instruction
 
 
@@ -28,8 +28,10 @@ class BenchmarkDataset(BaseReIDDataset):
         **kwargs: Other arguments of :class:`BaseReIDDataset`.
 
     Example:
-        >>> from mmreid_instruct.datasets.market1501 import Market1501
-        >>> Market1501('data', subset='query', task='cc')[0]['data_samples']
+        Market-1501 queries read as clothes-changing queries (the ``cc``
+        instruction instead of the ``trad`` one)::
+
+            query = Market1501('data', subset='query', task='cc')
     """
 
     DEFAULT_TASK = 'trad'
@@ -63,35 +65,18 @@ class BenchmarkDataset(BaseReIDDataset):
                 f'found under {self.data_root}; is the download complete?')
         return super().filter_data()
 
-    def new_record(self,
-                   img_path: Optional[str],
-                   pid: int,
-                   camid: int,
-                   clothes_id: int = -1,
-                   modality: str = 'rgb',
-                   **overrides) -> dict:
-        """Make a record of this dataset's subset, task and name.
+    def new_record(self, **fields) -> dict:
+        """Make a record of this dataset, with the benchmark's task and
+        fixed instruction unless ``fields`` give others (see
+        :meth:`BaseReIDDataset.new_record`).
 
         Args:
-            img_path (str | None): The image.
-            pid (int): Original person id.
-            camid (int): 0-based camera id.
-            clothes_id (int): Outfit id, -1 when unknown.
-            modality (str): ``'rgb'`` or ``'ir'``.
-            **overrides: Other record keys, e.g. ``instruction``.
+            **fields: Record keys (``img_path``, ``pid``, ``camid``, and
+                ``clothes_id``, ``modality``, ``instruction``, ... when
+                they differ from the defaults of :func:`make_record`).
 
         Returns:
             dict: The record.
         """
-        fields = dict(instruction=self.instruction_text)
-        fields.update(overrides)
-        return make_record(
-            img_path=img_path,
-            pid=pid,
-            camid=camid,
-            clothes_id=clothes_id,
-            modality=modality,
-            task=self.task,
-            subset=self.subset,
-            dataset_name=self.dataset_name,
-            **fields)
+        defaults = dict(task=self.task, instruction=self.instruction_text)
+        return super().new_record(**{**defaults, **fields})

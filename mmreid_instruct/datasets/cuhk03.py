@@ -9,7 +9,7 @@ import numpy as np
 from mmreid_instruct.registry import DATASETS
 from .folder_reid_dataset import FolderReIDDataset
 from .utils import (camera_index, check_option, first_existing, parse_name,
-                    require_dir, require_file, resolve_root)
+                    require_path, resolve_root)
 
 CUHK03_VARIANTS = ('labeled', 'detected')
 CUHK03_SOURCES = ('auto', 'folders', 'mat')
@@ -52,7 +52,7 @@ def extract_cuhk03_images(mat_file: str, variant: str, out_dir: str) -> int:
     import cv2
     import h5py
 
-    require_file(mat_file, 'the raw CUHK03 images (cuhk-03.mat)')
+    require_path(mat_file, 'the raw CUHK03 images (cuhk-03.mat)')
     try:
         mat = h5py.File(mat_file, 'r')
     except OSError as e:
@@ -115,26 +115,27 @@ class CUHK03(FolderReIDDataset):
             defaults to ``'trad'``, ``pipeline``, ...).
 
     Example:
-        >>> CUHK03('data', subset='query', variant='detected')
+        The queries of the detected boxes, from whichever source is under
+        ``data``::
+
+            query = CUHK03('data', subset='query', variant='detected')
     """
 
     METAINFO = dict(dataset_name='cuhk03')
     ARCHIVE_NAMES = ('cuhk03-np', 'CUHK03-NP', 'cuhk03_np')
     RAW_NAMES = ('cuhk03', 'CUHK03')
-    NAME_PATTERN = re.compile(r'(\d+)_c(\d+)_\d+\.\w+')
+    NAME_PATTERN = re.compile(r'(?P<pid>\d+)_c(?P<camera>\d+)_\d+\.\w+')
     NAME_EXAMPLE = '0001_c1_1.png'
 
     def __init__(self,
-                 data_root: str = '',
-                 subset: str = 'train',
+                 *args,
                  variant: str = 'labeled',
                  source: str = 'auto',
                  **kwargs):
-        check_option('CUHK03', 'variant', variant, CUHK03_VARIANTS)
-        check_option('CUHK03', 'source', source, CUHK03_SOURCES)
-        self.variant = variant
-        self.source = source
-        super().__init__(data_root=data_root, subset=subset, **kwargs)
+        self.variant = check_option('CUHK03', 'variant', variant,
+                                    CUHK03_VARIANTS)
+        self.source = check_option('CUHK03', 'source', source, CUHK03_SOURCES)
+        super().__init__(*args, **kwargs)
 
     def archive_root(self) -> str:
         return resolve_root(self.data_root, self.ARCHIVE_NAMES,
@@ -143,7 +144,8 @@ class CUHK03(FolderReIDDataset):
     def subset_folder(self) -> str:
         folder = osp.join(self.archive_root(), self.variant,
                           self.SUBSET_DIRS[self.subset])
-        return require_dir(folder, f'the {self.subset} images of CUHK03-NP')
+        return require_path(folder, f'the {self.subset} images of CUHK03-NP',
+                            'folder')
 
     def load_data_list(self) -> List[dict]:
         """Read the CUHK03-NP folders or the raw ``.mat`` files.
@@ -204,7 +206,8 @@ class CUHK03(FolderReIDDataset):
                 raise FileNotFoundError(
                     f'{where}: image {path} does not exist; delete {img_dir}'
                     f' to extract the images again.')
-            _, _, view, _ = parse_name(CUHK03_MAT_NAME, path, '1_001_1_01.png')
+            _, _, view, _ = parse_name(CUHK03_MAT_NAME, path,
+                                       '1_001_1_01.png').groups()
             records.append(
                 self.new_record(
                     img_path=path,

@@ -20,9 +20,10 @@ class CUHKPEDES(T2IJsonDataset):
             (``test_split``, ``pipeline``, ...).
 
     Example:
-        >>> captions = CUHKPEDES('data', subset='query')
-        >>> captions.get_data_info(0)['img_path'] is None
-        True
+        The test captions, each a query without an image::
+
+            captions = CUHKPEDES('data', subset='query')
+            assert captions.get_data_info(0)['img_path'] is None
     """
 
     METAINFO = dict(dataset_name='cuhk_pedes')

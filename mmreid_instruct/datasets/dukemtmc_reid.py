@@ -20,10 +20,12 @@ class DukeMTMCReID(FolderReIDDataset):
             defaults to ``'trad'``, ``pipeline``, ...).
 
     Example:
-        >>> gallery = DukeMTMCReID('data', subset='gallery')
+        The gallery images (``bounding_box_test``)::
+
+            gallery = DukeMTMCReID('data', subset='gallery')
     """
 
     METAINFO = dict(dataset_name='dukemtmc_reid')
     ARCHIVE_NAMES = ('DukeMTMC-reID', 'dukemtmc-reid', 'DukeMTMC_reID')
-    NAME_PATTERN = re.compile(r'(\d+)_c(\d+)_.*\.\w+')
+    NAME_PATTERN = re.compile(r'(?P<pid>\d+)_c(?P<camera>\d+)_.*\.\w+')
     NAME_EXAMPLE = '0005_c2_f0046985.jpg'

@@ -6,8 +6,8 @@ from mmengine.logging import MMLogger
 
 from mmreid_instruct.registry import DATASETS
 from .benchmark_dataset import BenchmarkDataset
-from .utils import (camera_index, list_images, parse_name, require_dir,
-                    resolve_root)
+from .utils import (camera_index, list_images, outfit_id, parse_name,
+                    require_path, resolve_root)
 
 
 @DATASETS.register_module()
@@ -19,7 +19,8 @@ class FolderReIDDataset(BenchmarkDataset):
     ``bounding_box_train``, ``query`` and ``bounding_box_test``, names such
     as ``0001_c1s1_001051_00.jpg`` (pid, 1-based camera, anything else),
     pid -1 being junk and dropped. Subclasses change ``ARCHIVE_NAMES``,
-    ``SUBSET_DIRS``, ``NAME_PATTERN`` and :meth:`parse_labels`; used as it
+    ``SUBSET_DIRS``, ``NAME_PATTERN`` (and :meth:`parse_labels` or
+    :meth:`keep` when the names hold other labels); used as it
     is, it reads any dataset that a user laid out like Market-1501.
 
     Images are listed in sorted path order; files without an image ending
@@ -33,7 +34,9 @@ class FolderReIDDataset(BenchmarkDataset):
             ``pipeline``, ...).
 
     Example:
-        >>> ds = FolderReIDDataset('data/my_market_style', subset='query')
+        >>> dataset = FolderReIDDataset('data/my_market_style', lazy_init=True)
+        >>> dataset.parse_labels('query/0001_c3s1_001051_00.jpg')
+        {'pid': 1, 'camid': 2}
     """
 
     METAINFO = dict(dataset_name='folder_reid')
@@ -42,8 +45,10 @@ class FolderReIDDataset(BenchmarkDataset):
     #: Folder of each subset, relative to the archive folder.
     SUBSET_DIRS = dict(
         train='bounding_box_train', query='query', gallery='bounding_box_test')
-    #: Pattern of an image name; groups are read by :meth:`parse_labels`.
-    NAME_PATTERN = re.compile(r'(-1|\d+)_c(\d+)(?:[s_].*)?\.\w+')
+    #: Pattern of a whole image name; :meth:`parse_labels` reads its named
+    #: groups ``pid``, ``camera`` and, if it has one, ``clothes``.
+    NAME_PATTERN = re.compile(
+        r'(?P<pid>-1|\d+)_c(?P<camera>\d+)(?:[s_].*)?\.\w+')
     #: An example of a valid name, for error messages.
     NAME_EXAMPLE = '0001_c1s1_001051_00.jpg'
     #: Pids marking junk images, dropped as the benchmark prescribes.
@@ -57,20 +62,31 @@ class FolderReIDDataset(BenchmarkDataset):
     def subset_folder(self) -> str:
         """Return the folder of the images of this subset."""
         folder = osp.join(self.archive_root(), self.SUBSET_DIRS[self.subset])
-        return require_dir(folder,
-                           f'the {self.subset} images of {self.dataset_name}')
+        return require_path(
+            folder, f'the {self.subset} images of {self.dataset_name}',
+            'folder')
 
     def parse_labels(self, path: str) -> Dict[str, int]:
         """Read the labels of one image from its name.
+
+        The groups of ``NAME_PATTERN`` give the pid, the 1-based camera and,
+        for benchmarks that number the outfits of each person, ``clothes``,
+        which becomes the dataset-wide :func:`outfit_id`.
 
         Args:
             path (str): The image path.
 
         Returns:
-            dict: ``pid``, ``camid`` and optionally ``clothes_id``.
+            dict: ``pid``, ``camid`` and, with a ``clothes`` group,
+            ``clothes_id``.
         """
-        pid, camera = parse_name(self.NAME_PATTERN, path, self.NAME_EXAMPLE)
-        return dict(pid=int(pid), camid=camera_index(camera, path))
+        groups = parse_name(self.NAME_PATTERN, path, self.NAME_EXAMPLE)
+        labels = dict(
+            pid=int(groups['pid']), camid=camera_index(groups['camera'], path))
+        if 'clothes' in self.NAME_PATTERN.groupindex:
+            labels['clothes_id'] = outfit_id(labels['pid'],
+                                             int(groups['clothes']), path)
+        return labels
 
     def keep(self, labels: Dict[str, int]) -> bool:
         """Whether the protocol keeps an image with these labels."""

@@ -19,7 +19,9 @@ class ICFGPEDES(T2IJsonDataset):
             (``pipeline``, ...).
 
     Example:
-        >>> images = ICFGPEDES('data', subset='gallery')
+        The test images, each a gallery item without an instruction::
+
+            images = ICFGPEDES('data', subset='gallery')
     """
 
     METAINFO = dict(dataset_name='icfg_pedes')

@@ -7,7 +7,7 @@ from mmreid_instruct.registry import DATASETS
 from mmreid_instruct.utils.tasks import VI_DIRECTIONS
 from .benchmark_dataset import BenchmarkDataset
 from .utils import (camera_index, check_option, parse_name, person_images,
-                    read_id_file, read_image_list, require_dir, resolve_root)
+                    read_id_file, read_image_list, require_path, resolve_root)
 
 #: Folder of the test images and modality of each LLCM modality name.
 LLCM_MODALITIES = {'vis': 'rgb', 'nir': 'ir'}
@@ -36,7 +36,9 @@ class LLCM(BenchmarkDataset):
             defaults to ``'vi'``, ``pipeline``, ...).
 
     Example:
-        >>> LLCM('data', subset='query', direction='vis2ir')
+        Visible queries searched among the infrared test images::
+
+            query = LLCM('data', subset='query', direction='vis2ir')
     """
 
     METAINFO = dict(dataset_name='llcm')
@@ -45,17 +47,14 @@ class LLCM(BenchmarkDataset):
     NAME_EXAMPLE = '0001_c01_s185535_f7010_nir.jpg'
     CAMERA_DIR = re.compile(r'cam(\d+)')
 
-    def __init__(self,
-                 data_root: str = '',
-                 subset: str = 'train',
-                 direction: str = 'ir2vis',
-                 **kwargs):
-        check_option('LLCM', 'direction', direction, VI_DIRECTIONS)
-        self.direction = direction
-        super().__init__(data_root=data_root, subset=subset, **kwargs)
+    def __init__(self, *args, direction: str = 'ir2vis', **kwargs):
+        self.direction = check_option('LLCM', 'direction', direction,
+                                      VI_DIRECTIONS)
+        super().__init__(*args, **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        """Read the train lists, or list the test folders.
+        """Read the train lists of both modalities, or list the test
+        folders of the modality this subset holds (see ``direction``).
 
         Returns:
             list[dict]: One record per image, in sorted path order.
@@ -76,7 +75,7 @@ class LLCM(BenchmarkDataset):
         records = []
         for path, _ in read_image_list(list_file, root):
             pid, camera, modality = parse_name(self.NAME_PATTERN, path,
-                                               self.NAME_EXAMPLE)
+                                               self.NAME_EXAMPLE).groups()
             records.append(
                 self.new_record(
                     img_path=path,
@@ -87,9 +86,9 @@ class LLCM(BenchmarkDataset):
 
     def _load_test(self, root: str, modality: str) -> List[dict]:
         pids = read_id_file(osp.join(root, 'idx', 'test_id.txt'))
-        folder = require_dir(
+        folder = require_path(
             osp.join(root, f'test_{modality}'),
-            'one folder per camera (cam1, cam2, ...)')
+            'one folder per camera (cam1, cam2, ...)', 'folder')
         records = []
         for cam_dir in sorted(os.listdir(folder)):
             match = self.CAMERA_DIR.fullmatch(cam_dir)

@@ -1,9 +1,7 @@
 import re
-from typing import Dict
 
 from mmreid_instruct.registry import DATASETS
 from .folder_reid_dataset import FolderReIDDataset
-from .utils import camera_index, outfit_id, parse_name
 
 
 @DATASETS.register_module()
@@ -25,22 +23,16 @@ class LTCC(FolderReIDDataset):
             defaults to ``'cc'``, ``pipeline``, ...).
 
     Example:
-        >>> LTCC('data', subset='query').get_data_info(0)['clothes_id']
-        1001
+        The queries; an image named ``010_3_c12_...`` has
+        ``clothes_id == 10003``::
+
+            query = LTCC('data', subset='query')
     """
 
     METAINFO = dict(dataset_name='ltcc')
     DEFAULT_TASK = 'cc'
     ARCHIVE_NAMES = ('LTCC_ReID', 'LTCC-ReID', 'ltcc')
     SUBSET_DIRS = dict(train='train', query='query', gallery='test')
-    NAME_PATTERN = re.compile(r'(\d+)_(\d+)_c(\d+)_.*\.\w+')
+    NAME_PATTERN = re.compile(
+        r'(?P<pid>\d+)_(?P<clothes>\d+)_c(?P<camera>\d+)_.*\.\w+')
     NAME_EXAMPLE = '001_1_c11_015833.png'
-
-    def parse_labels(self, path: str) -> Dict[str, int]:
-        pid, clothes, camera = parse_name(self.NAME_PATTERN, path,
-                                          self.NAME_EXAMPLE)
-        pid = int(pid)
-        return dict(
-            pid=pid,
-            camid=camera_index(camera, path),
-            clothes_id=outfit_id(pid, int(clothes), path))

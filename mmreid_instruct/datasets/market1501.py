@@ -20,9 +20,9 @@ class Market1501(FolderReIDDataset):
             defaults to ``'trad'``, ``pipeline``, ...).
 
     Example:
-        >>> query = Market1501('data', subset='query')
-        >>> query.get_data_info(0)['camid']
-        0
+        The queries, camera ids from 0::
+
+            query = Market1501('data', subset='query')
     """
 
     METAINFO = dict(dataset_name='market1501')

@@ -5,7 +5,7 @@ from typing import List
 from mmreid_instruct.registry import DATASETS
 from .benchmark_dataset import BenchmarkDataset
 from .utils import (camera_index, check_option, parse_name, read_image_list,
-                    require_dir, resolve_root)
+                    require_path, resolve_root)
 
 #: Image folders of the train and test images, per version.
 MSMT17_DIRS = {
@@ -44,7 +44,9 @@ class MSMT17(BenchmarkDataset):
             defaults to ``'trad'``, ``pipeline``, ...).
 
     Example:
-        >>> MSMT17('data', subset='query', version='v2')
+        The queries of MSMT17_V2 (the version with masked faces)::
+
+            query = MSMT17('data', subset='query', version='v2')
     """
 
     METAINFO = dict(dataset_name='msmt17')
@@ -52,15 +54,13 @@ class MSMT17(BenchmarkDataset):
     NAME_EXAMPLE = '0000_000_01_0303morning_0015_0.jpg'
 
     def __init__(self,
-                 data_root: str = '',
-                 subset: str = 'train',
+                 *args,
                  version: str = 'v1',
                  use_val: bool = True,
                  **kwargs):
-        check_option('MSMT17', 'version', version, MSMT17_DIRS)
-        self.version = version
+        self.version = check_option('MSMT17', 'version', version, MSMT17_DIRS)
         self.use_val = use_val
-        super().__init__(data_root=data_root, subset=subset, **kwargs)
+        super().__init__(*args, **kwargs)
 
     def load_data_list(self) -> List[dict]:
         """Read the lists of the subset.
@@ -73,8 +73,9 @@ class MSMT17(BenchmarkDataset):
         root = resolve_root(self.data_root, names, 'list_train.txt')
         folder = MSMT17_DIRS[self.version]['train' if self.subset ==
                                            'train' else 'test']
-        folder = require_dir(
-            osp.join(root, folder), f'the {self.subset} images of MSMT17')
+        folder = require_path(
+            osp.join(root, folder), f'the {self.subset} images of MSMT17',
+            'folder')
         lists = MSMT17_LISTS[self.subset]
         if self.subset == 'train' and not self.use_val:
             lists = lists[:1]
@@ -86,7 +87,8 @@ class MSMT17(BenchmarkDataset):
     def _read_list(self, list_file: str, folder: str) -> List[dict]:
         records = []
         for path, label in read_image_list(list_file, folder):
-            camera, = parse_name(self.NAME_PATTERN, path, self.NAME_EXAMPLE)
+            camera = parse_name(self.NAME_PATTERN, path,
+                                self.NAME_EXAMPLE).group(1)
             records.append(
                 self.new_record(
                     img_path=path, pid=label, camid=camera_index(camera,

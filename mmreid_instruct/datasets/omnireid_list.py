@@ -3,7 +3,7 @@ from typing import Dict, List, Optional, Sequence
 
 from mmreid_instruct.registry import DATASETS
 from mmreid_instruct.utils.tasks import normalize_task
-from .base_reid_dataset import BaseReIDDataset, make_record
+from .base_reid_dataset import BaseReIDDataset
 from .utils import (MISSING_CAMID, fixed_instruction, infer_modality,
                     join_root, load_json, read_lines, to_int)
 
@@ -69,12 +69,16 @@ class OmniReIDList(BaseReIDDataset):
             ``pipeline``.
 
     Example:
-        >>> ds = OmniReIDList(
-        ...     data_root='data/synth_omnireid',
-        ...     list_file='datalist/query_li.txt', task='attr',
-        ...     subset='query')
-        >>> ds[0]['data_samples'].task
-        'li'
+        >>> import os, tempfile
+        >>> root = tempfile.mkdtemp()
+        >>> with open(os.path.join(root, 'query_sc.txt'), 'w') as f:
+        ...     _ = f.write('images/0001_c2_0.jpg - 1 0 1\\n')
+        >>> query = OmniReIDList(root, 'query_sc.txt', task='sc',
+        ...                      subset='query', check_files=False,
+        ...                      lazy_init=True)
+        >>> record = query.load_data_list()[0]  # what the dataset holds
+        >>> record['task'], record['camid'], record['instruction']
+        ('trad', 1, 'do not change clothes')
     """
 
     DATA_HINT = (
@@ -185,7 +189,7 @@ class OmniReIDList(BaseReIDDataset):
         if camid in self.ir_cameras or \
                 img is not None and infer_modality(img) == 'ir':
             modality = 'ir'
-        return make_record(
+        return self.new_record(
             img_path=img_path,
             pid=pid,
             camid=camid,
@@ -193,9 +197,7 @@ class OmniReIDList(BaseReIDDataset):
             modality=modality,
             task=self.task,
             instruction=instruction,
-            instruction_img_path=instruction_img,
-            subset=self.subset,
-            dataset_name=self.dataset_name)
+            instruction_img_path=instruction_img)
 
     def _caption(self, captions: Dict[str, str], key: str, where: str) -> str:
         if key not in captions:

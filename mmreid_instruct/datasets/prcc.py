@@ -6,7 +6,7 @@ from typing import List, Optional
 from mmreid_instruct.registry import DATASETS
 from .benchmark_dataset import BenchmarkDataset
 from .utils import (check_option, list_images, outfit_id, parse_name,
-                    require_dir, resolve_root, to_int)
+                    require_path, resolve_root, to_int)
 
 #: PRCC cameras A, B, C as 0-based camera ids.
 PRCC_CAMERAS = {'A': 0, 'B': 1, 'C': 2}
@@ -40,7 +40,9 @@ class PRCC(BenchmarkDataset):
             defaults to ``'cc'``, ``pipeline``, ...).
 
     Example:
-        >>> PRCC('data', subset='query', clothes='same')
+        The same-clothes queries (camera B)::
+
+            query = PRCC('data', subset='query', clothes='same')
     """
 
     METAINFO = dict(dataset_name='prcc')
@@ -48,17 +50,14 @@ class PRCC(BenchmarkDataset):
     TRAIN_PATTERN = re.compile(r'([ABC])_cropped_rgb\d+\.\w+')
     TRAIN_EXAMPLE = 'A_cropped_rgb001.jpg'
 
-    def __init__(self,
-                 data_root: str = '',
-                 subset: str = 'train',
-                 clothes: str = 'cross',
-                 **kwargs):
-        check_option('PRCC', 'clothes', clothes, PRCC_QUERY_CAMERAS)
-        self.clothes = clothes
-        super().__init__(data_root=data_root, subset=subset, **kwargs)
+    def __init__(self, *args, clothes: str = 'cross', **kwargs):
+        self.clothes = check_option('PRCC', 'clothes', clothes,
+                                    PRCC_QUERY_CAMERAS)
+        super().__init__(*args, **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        """List the images of the subset.
+        """List the train folder, or the test folders of this subset's
+        cameras (camera A for the gallery, see ``clothes`` for the query).
 
         Returns:
             list[dict]: One record per image, in sorted path order.
@@ -77,7 +76,7 @@ class PRCC(BenchmarkDataset):
     def _load(self, folder: str, camera: Optional[str]) -> List[dict]:
         """Read ``folder/<pid>/<image>``; the camera is ``camera`` or, for
         the train folder, the first letter of each name."""
-        require_dir(folder, 'one folder per person id')
+        require_path(folder, 'one folder per person id', 'folder')
         records = []
         for name in sorted(os.listdir(folder)):
             person = osp.join(folder, name)
@@ -86,7 +85,7 @@ class PRCC(BenchmarkDataset):
             pid = to_int(name, person, 'person folder name')
             for path in list_images(person):
                 cam = camera or parse_name(self.TRAIN_PATTERN, path,
-                                           self.TRAIN_EXAMPLE)[0]
+                                           self.TRAIN_EXAMPLE).group(1)
                 records.append(
                     self.new_record(
                         img_path=path,

@@ -49,11 +49,14 @@ class ReIDConcatDataset(ConcatDataset):
         **kwargs: Other arguments of mmengine's ``ConcatDataset``.
 
     Example:
-        >>> train = ReIDConcatDataset(
-        ...     datasets=[dict(type='SynthOmniReID', task='trad'),
-        ...               dict(type='SynthOmniReID', task='cc')],
-        ...     defaults=dict(data_root='data/synth_omnireid_tiny'))
-        >>> sample = train[(300, 1234)]  # item 300 with pipeline seed 1234
+        Two tasks of one SynthOmniReID folder; item 300 with pipeline seed
+        1234::
+
+            train = ReIDConcatDataset(
+                datasets=[dict(type='SynthOmniReID', task='trad'),
+                          dict(type='SynthOmniReID', task='cc')],
+                defaults=dict(data_root='data/synth_omnireid_tiny'))
+            sample = train[(300, 1234)]
     """
 
     def __init__(self,

@@ -20,7 +20,9 @@ class RSTPReid(T2IJsonDataset):
             (``test_split``, ``pipeline``, ...).
 
     Example:
-        >>> captions = RSTPReid('data', subset='query', test_split='val')
+        The captions of the validation split, as queries::
+
+            captions = RSTPReid('data', subset='query', test_split='val')
     """
 
     METAINFO = dict(dataset_name='rstp_reid')

@@ -5,6 +5,7 @@ from mmengine.dist import barrier, get_dist_info
 from mmengine.logging import MMLogger
 
 from mmreid_instruct.registry import DATASETS
+from mmreid_instruct.synth import generate_synth_omnireid, meta_differences
 from mmreid_instruct.utils.tasks import normalize_task
 from .omnireid_list import OmniReIDList
 
@@ -24,8 +25,6 @@ def ensure_synth_omnireid(data_root: str, preset, seed: int) -> None:
     Raises:
         ValueError: ``data_root`` holds another preset or seed.
     """
-    from .synth.generator import generate_synth_omnireid, meta_differences
-
     meta_file = osp.join(data_root, 'meta.json')
     rank, world_size = get_dist_info()
     if not osp.exists(meta_file):
@@ -71,12 +70,13 @@ class SynthOmniReID(OmniReIDList):
             ``instruction_text``, ...).
 
     Example:
-        >>> dataset = SynthOmniReID(task='trad', subset='query')
-        >>> dataset[0]['data_samples'].pid
+        The ``cc`` queries of the tiny preset (generated on first use)::
+
+            query = SynthOmniReID(task='cc', subset='query')
+            assert query.get_data_info(0)['instruction'] == 'ignore clothes'
     """
 
     METAINFO = dict(dataset_name='synth_omnireid')
-    # Made on first use, so tools never report its data as missing.
     GENERATES_DATA = True
 
     def __init__(self,

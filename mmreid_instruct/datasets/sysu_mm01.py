@@ -36,25 +36,25 @@ class SYSUMM01(BenchmarkDataset):
             defaults to ``'vi'``, ``pipeline``, ...).
 
     Example:
-        >>> SYSUMM01('data', subset='gallery', mode='indoor')
+        The gallery of the indoor search (RGB cameras 1 and 2)::
+
+            gallery = SYSUMM01('data', subset='gallery', mode='indoor')
     """
 
     METAINFO = dict(dataset_name='sysu_mm01')
     DEFAULT_TASK = 'vi'
 
     def __init__(self,
-                 data_root: str = '',
-                 subset: str = 'train',
+                 *args,
                  mode: str = 'all',
                  direction: str = 'ir2vis',
                  use_val: bool = True,
                  **kwargs):
-        check_option('SYSUMM01', 'mode', mode, SYSU_RGB_CAMERAS)
-        check_option('SYSUMM01', 'direction', direction, VI_DIRECTIONS)
-        self.mode = mode
-        self.direction = direction
+        self.mode = check_option('SYSUMM01', 'mode', mode, SYSU_RGB_CAMERAS)
+        self.direction = check_option('SYSUMM01', 'direction', direction,
+                                      VI_DIRECTIONS)
         self.use_val = use_val
-        super().__init__(data_root=data_root, subset=subset, **kwargs)
+        super().__init__(*args, **kwargs)
 
     def _cameras(self) -> tuple:
         rgb = SYSU_RGB_CAMERAS[self.mode]

@@ -34,7 +34,15 @@ class T2IJsonDataset(BenchmarkDataset):
             (``pipeline``, ...).
 
     Example:
-        >>> ds = T2IJsonDataset('data/my_pedes', subset='query')
+        >>> import json, os, tempfile
+        >>> root = tempfile.mkdtemp()
+        >>> os.makedirs(f'{root}/imgs')
+        >>> with open(f'{root}/reid_raw.json', 'w') as f:
+        ...     json.dump([dict(id=3, file_path='p3.jpg', split='test',
+        ...                     captions=['a man in a red coat'])], f)
+        >>> query = T2IJsonDataset(root, subset='query', lazy_init=True)
+        >>> query.load_data_list()[0]['instruction']  # what it holds
+        'a man in a red coat'
     """
 
     METAINFO = dict(dataset_name='t2i_json')

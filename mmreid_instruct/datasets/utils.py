@@ -39,33 +39,21 @@ def is_image_file(path: str) -> bool:
     return path.lower().endswith(IMG_EXTENSIONS)
 
 
-def require_dir(path: str, what: str) -> str:
-    """Return ``path`` if it is a folder, else raise ``FileNotFoundError``.
+def require_path(path: str, what: str, kind: str = 'file') -> str:
+    """Return ``path`` if it exists as a ``kind``, else raise a
+    ``FileNotFoundError`` naming it and saying what was expected.
 
     Args:
-        path (str): The folder.
-        what (str): What the folder should hold, for the message.
+        path (str): The file or folder.
+        what (str): What it should be or hold, for the message.
+        kind (str): ``'file'`` or ``'folder'``. Defaults to ``'file'``.
 
     Returns:
         str: ``path``.
     """
-    if not osp.isdir(path):
-        raise FileNotFoundError(f'Missing folder {path}: expected {what}.')
-    return path
-
-
-def require_file(path: str, what: str) -> str:
-    """Return ``path`` if it is a file, else raise ``FileNotFoundError``.
-
-    Args:
-        path (str): The file.
-        what (str): What the file should be, for the message.
-
-    Returns:
-        str: ``path``.
-    """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'Missing file {path}: expected {what}.')
+    exists = osp.isdir if kind == 'folder' else osp.isfile
+    if not exists(path):
+        raise FileNotFoundError(f'Missing {kind} {path}: expected {what}.')
     return path
 
 
@@ -81,10 +69,14 @@ def list_images(folder: str, recursive: bool = False) -> List[str]:
         list[str]: Full paths of the images, sorted.
 
     Example:
-        >>> list_images('data/Market-1501-v15.09.15/query')[:1]
-        ['data/Market-1501-v15.09.15/query/0001_c1s1_001051_00.jpg']
+        >>> import os, tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> for name in ('b.jpg', 'a.PNG', 'Thumbs.db'):
+        ...     open(os.path.join(folder, name), 'w').close()
+        >>> [os.path.basename(path) for path in list_images(folder)]
+        ['a.PNG', 'b.jpg']
     """
-    require_dir(folder, 'a folder of images')
+    require_path(folder, 'a folder of images', 'folder')
     if not recursive:
         names = [n for n in os.listdir(folder) if is_image_file(n)]
         return [osp.join(folder, n) for n in sorted(names)]
@@ -95,7 +87,7 @@ def list_images(folder: str, recursive: bool = False) -> List[str]:
     return sorted(paths)
 
 
-def parse_name(pattern: 're.Pattern', path: str, expected: str) -> tuple:
+def parse_name(pattern: 're.Pattern', path: str, expected: str) -> 're.Match':
     """Match the file name of ``path`` against ``pattern``.
 
     Args:
@@ -105,13 +97,18 @@ def parse_name(pattern: 're.Pattern', path: str, expected: str) -> tuple:
         expected (str): An example of a valid name, for the message.
 
     Returns:
-        tuple: The groups of the match.
+        re.Match: The match.
+
+    Example:
+        >>> pattern = re.compile(r'(?P<pid>[0-9]+)_c(?P<camera>[0-9]+)[.]jpg')
+        >>> parse_name(pattern, 'query/0001_c3.jpg', '0001_c1.jpg')['camera']
+        '3'
     """
     match = pattern.fullmatch(osp.basename(path))
     if match is None:
         raise ValueError(f'{path}: file name does not parse; expected a name '
                          f'like {expected}.')
-    return match.groups()
+    return match
 
 
 def to_int(text: str, where: str, what: str) -> int:
@@ -142,7 +139,7 @@ def read_lines(path: str) -> Iterator[Tuple[int, str]]:
         tuple[int, str]: 1-based line number and the line without
         surrounding white space.
     """
-    require_file(path, 'a list file')
+    require_path(path, 'a list file')
     with open(path, encoding='utf-8') as f:
         for lineno, line in enumerate(f, 1):
             line = line.strip()
@@ -160,7 +157,7 @@ def load_json(path: str, what: str):
     Returns:
         The decoded JSON value.
     """
-    require_file(path, what)
+    require_path(path, what)
     with open(path, encoding='utf-8') as f:
         try:
             return json.load(f)
@@ -339,7 +336,8 @@ def person_images(folder: str, pids: Sequence[int]) -> List[Tuple[int, str]]:
         list[tuple[int, str]]: ``(pid, image path)`` pairs, by sorted pid
         then sorted path.
     """
-    require_dir(folder, 'one folder per person id (0001, 0002, ...)')
+    require_path(folder, 'one folder per person id (0001, 0002, ...)',
+                 'folder')
     pairs = []
     for pid in sorted(pids):
         person = osp.join(folder, f'{pid:04d}')
@@ -376,15 +374,20 @@ def read_image_list(list_file: str, folder: str) -> List[Tuple[str, int]]:
     return items
 
 
-def check_option(owner: str, name: str, value, choices) -> None:
-    """Raise a ``ValueError`` unless ``value`` is one of ``choices``.
+def check_option(owner: str, name: str, value, choices):
+    """Return ``value`` if it is one of ``choices``, else raise a
+    ``ValueError`` naming the option.
 
     Args:
         owner (str): The class the option belongs to, for the message.
         name (str): The option's name.
         value: Its value.
         choices: The accepted values.
+
+    Returns:
+        The value.
     """
     if value not in choices:
         raise ValueError(f'{owner}: {name} must be one of {sorted(choices)}, '
                          f'got {value!r}.')
+    return value

@@ -3,7 +3,7 @@ from typing import Dict
 
 from mmreid_instruct.registry import DATASETS
 from .folder_reid_dataset import FolderReIDDataset
-from .utils import camera_index, check_option, outfit_id, parse_name
+from .utils import check_option
 
 #: 0-based cameras kept in the test subsets by each evaluation mode: all
 #: four, cameras 2 & 3 (same clothes) or cameras 3 & 4 (clothes change).
@@ -31,33 +31,22 @@ class VCClothes(FolderReIDDataset):
             defaults to ``'cc'``, ``pipeline``, ...).
 
     Example:
-        >>> query = VCClothes('data', subset='query', mode='cc')
+        The clothes-changing queries (cameras 3 and 4)::
+
+            query = VCClothes('data', subset='query', mode='cc')
     """
 
     METAINFO = dict(dataset_name='vc_clothes')
     DEFAULT_TASK = 'cc'
     ARCHIVE_NAMES = ('VC-Clothes', 'VC_Clothes', 'vc_clothes', 'vc-clothes')
     SUBSET_DIRS = dict(train='train', query='query', gallery='gallery')
-    NAME_PATTERN = re.compile(r'(\d+)-(\d+)-(\d+)-(\d+)\.\w+')
+    NAME_PATTERN = re.compile(
+        r'(?P<pid>\d+)-(?P<camera>\d+)-(?P<clothes>\d+)-\d+\.\w+')
     NAME_EXAMPLE = '0001-01-01-01.jpg'
 
-    def __init__(self,
-                 data_root: str = '',
-                 subset: str = 'train',
-                 mode: str = 'all',
-                 **kwargs):
-        check_option('VCClothes', 'mode', mode, VC_CLOTHES_MODES)
-        self.mode = mode
-        super().__init__(data_root=data_root, subset=subset, **kwargs)
-
-    def parse_labels(self, path: str) -> Dict[str, int]:
-        pid, camera, clothes, _ = parse_name(self.NAME_PATTERN, path,
-                                             self.NAME_EXAMPLE)
-        pid = int(pid)
-        return dict(
-            pid=pid,
-            camid=camera_index(camera, path),
-            clothes_id=outfit_id(pid, int(clothes), path))
+    def __init__(self, *args, mode: str = 'all', **kwargs):
+        self.mode = check_option('VCClothes', 'mode', mode, VC_CLOTHES_MODES)
+        super().__init__(*args, **kwargs)
 
     def keep(self, labels: Dict[str, int]) -> bool:
         return (self.subset == 'train'

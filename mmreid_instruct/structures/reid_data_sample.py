@@ -29,9 +29,9 @@ class ReIDDataSample(BaseDataElement):
 
     Example:
         >>> sample = ReIDDataSample(metainfo=dict(subset='query'))
-        >>> sample.set_pid(3).set_camid(0).set_task('sc')
-        >>> sample.task
-        'trad'
+        >>> sample = sample.set_pid(3).set_camid(0).set_task('sc')
+        >>> sample.pid, sample.camid, sample.task
+        (3, 0, 'trad')
     """
 
     def set_pid(self, value: int) -> 'ReIDDataSample':

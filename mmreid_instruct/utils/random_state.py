@@ -15,6 +15,10 @@ def get_random_state() -> dict:
     Returns:
         dict: Keys ``python``, ``numpy``, ``torch`` and, when CUDA is
         initialised, ``cuda``.
+
+    Example:
+        >>> sorted(get_random_state())[:3]
+        ['numpy', 'python', 'torch']
     """
     kind, keys, pos, has_gauss, cached = np.random.get_state()
     state = dict(
@@ -31,6 +35,14 @@ def set_random_state(state: dict) -> None:
 
     Args:
         state (dict): A dict from :func:`get_random_state`.
+
+    Example:
+        >>> import random
+        >>> state = get_random_state()
+        >>> first = random.random()
+        >>> set_random_state(state)
+        >>> random.random() == first
+        True
     """
     version, internal, gauss = state['python']
     random.setstate((version, tuple(internal), gauss))
@@ -47,8 +59,12 @@ def preserved_random_state():
     """Run a block and then put the global random states back as they were.
 
     Example:
+        >>> import torch
+        >>> state = torch.random.get_rng_state()
         >>> with preserved_random_state():
-        ...     run_validation()  # does not disturb training randomness
+        ...     _ = torch.rand(3)
+        >>> torch.equal(torch.random.get_rng_state(), state)
+        True
     """
     state = get_random_state()
     try:
@@ -62,17 +78,25 @@ def seeded_random_state(seed: int):
     """Run a block with Python, NumPy and torch seeded by ``seed``.
 
     The global states are restored afterwards, so the block neither
-    depends on nor changes the random state of the caller.
-
-    Only the CPU generator of torch is seeded: a data pipeline does not use
-    CUDA, and ``torch.manual_seed`` would also queue CUDA seeding, which is
-    slow.
+    depends on nor changes the random state of the caller. Only the CPU
+    generator of torch is seeded.
 
     Args:
         seed (int): The seed of the block.
+
+    Example:
+        >>> import random
+        >>> with seeded_random_state(7):
+        ...     a = random.random()
+        >>> with seeded_random_state(7):
+        ...     b = random.random()
+        >>> a == b
+        True
     """
     with preserved_random_state():
         random.seed(seed)
         np.random.seed(seed % (2**32))
+        # Not torch.manual_seed: it would also queue the seeding of CUDA,
+        # which is slow, and data pipelines do not use CUDA.
         torch.random.default_generator.manual_seed(seed)
         yield

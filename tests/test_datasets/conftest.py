@@ -1,6 +1,8 @@
 import os.path as osp
 import sys
 
-# Let the tests of this folder import the shared fake-tree builders whether
-# or not the test folders are packages.
-sys.path.insert(0, osp.dirname(__file__))
+# Let the tests of this folder import the shared helpers (fake benchmark
+# trees, fake sampler datasets) whether or not the test folders are
+# packages.
+HERE = osp.dirname(__file__)
+sys.path[:0] = [HERE, osp.join(HERE, 'test_samplers')]

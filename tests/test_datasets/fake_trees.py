@@ -6,6 +6,7 @@ they can also be decoded if a test needs it.
 import json
 import os
 import os.path as osp
+from functools import partial
 
 import cv2
 import numpy as np
@@ -46,40 +47,71 @@ def write_json(path, obj):
 # the archive unpacks (the archive folder inside ``root``) and returns the
 # archive folder.
 
+#: Benchmarks that keep the labels in the image names: the images of each
+#: subset folder of the archive folder.
+NAMED_IMAGES = {
+    'Market-1501-v15.09.15': {
+        'bounding_box_train':
+        '0002_c1s1_000451_03.jpg 0002_c2s1_000301_01.jpg '
+        '0007_c3s3_064169_01.jpg 0007_c6s3_094167_02.jpg '
+        '0011_c4s1_002726_01.jpg',
+        'query':
+        '0001_c1s1_001051_00.jpg 0003_c5s1_000401_00.jpg',
+        'bounding_box_test':
+        '-1_c1s1_000401_03.jpg 0000_c1s1_000151_01.jpg '
+        '0001_c2s1_000301_01.jpg 0003_c1s1_000401_01.jpg '
+        '-1_c3s1_000551_01.jpg',
+    },
+    'DukeMTMC-reID': {
+        'bounding_box_train':
+        '0005_c2_f0046985.jpg 0005_c5_f0051781.jpg 0007_c8_f0007512.jpg',
+        'query': '0019_c1_f0086496.jpg',
+        'bounding_box_test': '0019_c4_f0087331.jpg 0033_c7_f0068321.jpg',
+    },
+    'LTCC_ReID': {
+        'train': '001_1_c11_015833.png 001_2_c4_015879.png '
+        '045_1_c1_008976.png',
+        'query': '010_3_c12_000115.png',
+        'test': '010_1_c2_000211.png 010_3_c5_000301.png '
+        '020_1_c12_000002.png',
+    },
+    'VC-Clothes': {
+        'train':
+        '0001-01-01-01.jpg 0001-03-02-01.jpg 0004-04-01-02.jpg',
+        'query':
+        '0300-01-01-01.jpg 0300-02-01-01.jpg 0300-03-02-01.jpg '
+        '0300-04-02-01.jpg',
+        'gallery':
+        '0300-01-01-02.jpg 0300-02-01-02.jpg 0300-03-02-02.jpg '
+        '0300-04-02-02.jpg 0301-03-01-01.jpg',
+    },
+}
+#: Other files of those archives: their lines.
+TEXT_FILES = {
+    'Market-1501-v15.09.15': {
+        'bounding_box_train/Thumbs.db': ['x']
+    },
+    'LTCC_ReID': {
+        'info/cloth-change_id_test.txt': ['10']
+    },
+}
 
-def make_market1501(root):
-    base = osp.join(root, 'Market-1501-v15.09.15')
-    touch_images(
-        osp.join(base, 'bounding_box_train'), [
-            '0002_c1s1_000451_03.jpg', '0002_c2s1_000301_01.jpg',
-            '0007_c3s3_064169_01.jpg', '0007_c6s3_094167_02.jpg',
-            '0011_c4s1_002726_01.jpg'
-        ])
-    write_text(osp.join(base, 'bounding_box_train', 'Thumbs.db'), ['x'])
-    touch_images(
-        osp.join(base, 'query'),
-        ['0001_c1s1_001051_00.jpg', '0003_c5s1_000401_00.jpg'])
-    touch_images(
-        osp.join(base, 'bounding_box_test'), [
-            '-1_c1s1_000401_03.jpg', '0000_c1s1_000151_01.jpg',
-            '0001_c2s1_000301_01.jpg', '0003_c1s1_000401_01.jpg',
-            '-1_c3s1_000551_01.jpg'
-        ])
+
+def make_named_images(root, archive):
+    """Write the files of ``archive`` (see :data:`NAMED_IMAGES` and
+    :data:`TEXT_FILES`); return the archive folder."""
+    base = osp.join(root, archive)
+    for folder, names in NAMED_IMAGES[archive].items():
+        touch_images(osp.join(base, folder), names.split())
+    for path, lines in TEXT_FILES.get(archive, {}).items():
+        write_text(osp.join(base, path), lines)
     return base
 
 
-def make_dukemtmc_reid(root):
-    base = osp.join(root, 'DukeMTMC-reID')
-    touch_images(
-        osp.join(base, 'bounding_box_train'), [
-            '0005_c2_f0046985.jpg', '0005_c5_f0051781.jpg',
-            '0007_c8_f0007512.jpg'
-        ])
-    touch_images(osp.join(base, 'query'), ['0019_c1_f0086496.jpg'])
-    touch_images(
-        osp.join(base, 'bounding_box_test'),
-        ['0019_c4_f0087331.jpg', '0033_c7_f0068321.jpg'])
-    return base
+make_market1501 = partial(make_named_images, archive='Market-1501-v15.09.15')
+make_dukemtmc_reid = partial(make_named_images, archive='DukeMTMC-reID')
+make_ltcc = partial(make_named_images, archive='LTCC_ReID')
+make_vc_clothes = partial(make_named_images, archive='VC-Clothes')
 
 
 def make_msmt17(root, version='v1'):
@@ -225,37 +257,6 @@ def make_prcc(root):
             touch_images(
                 osp.join(base, 'test', cam, str(pid)),
                 ['cropped_rgb001.jpg', 'cropped_rgb004.jpg'])
-    return base
-
-
-def make_ltcc(root):
-    base = osp.join(root, 'LTCC_ReID')
-    touch_images(
-        osp.join(base, 'train'),
-        ['001_1_c11_015833.png', '001_2_c4_015879.png', '045_1_c1_008976.png'])
-    touch_images(osp.join(base, 'query'), ['010_3_c12_000115.png'])
-    touch_images(
-        osp.join(base, 'test'),
-        ['010_1_c2_000211.png', '010_3_c5_000301.png', '020_1_c12_000002.png'])
-    write_text(osp.join(base, 'info', 'cloth-change_id_test.txt'), ['10'])
-    return base
-
-
-def make_vc_clothes(root):
-    base = osp.join(root, 'VC-Clothes')
-    touch_images(
-        osp.join(base, 'train'),
-        ['0001-01-01-01.jpg', '0001-03-02-01.jpg', '0004-04-01-02.jpg'])
-    touch_images(
-        osp.join(base, 'query'), [
-            '0300-01-01-01.jpg', '0300-02-01-01.jpg', '0300-03-02-01.jpg',
-            '0300-04-02-01.jpg'
-        ])
-    touch_images(
-        osp.join(base, 'gallery'), [
-            '0300-01-01-02.jpg', '0300-02-01-02.jpg', '0300-03-02-02.jpg',
-            '0300-04-02-02.jpg', '0301-03-01-01.jpg'
-        ])
     return base
 
 

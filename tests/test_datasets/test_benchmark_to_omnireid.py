@@ -1,8 +1,9 @@
 """The list converter: every benchmark written as OmniReID lists reads back
 as the same records."""
-import importlib.util
 import json
 import os.path as osp
+import runpy
+from types import SimpleNamespace
 
 import fake_trees as ft
 import pytest
@@ -17,11 +18,7 @@ TOOL = osp.join(
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location('benchmark_to_omnireid',
-                                                  TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return SimpleNamespace(**runpy.run_path(TOOL))
 
 
 CASES = [

@@ -4,17 +4,13 @@ import os.path as osp
 import pytest
 
 from mmreid_instruct.datasets import SynthOmniReID
+from mmreid_instruct.synth import MICRO_OVERRIDES
 from mmreid_instruct.utils import TASKS
 
 
 def test_generates_on_first_use_and_reads_every_task(tmp_path):
     root = str(tmp_path / 'synth')
-    preset = dict(
-        base='tiny',
-        num_train_ids=4,
-        num_test_ids=4,
-        num_distractor_ids=2,
-        num_cameras=3)
+    preset = dict(MICRO_OVERRIDES)
     meta = None
     for task in TASKS:
         for subset in ('train', 'query', 'gallery'):
@@ -32,12 +28,7 @@ def test_generates_on_first_use_and_reads_every_task(tmp_path):
 
 def test_other_settings_in_data_root_are_an_error(tmp_path):
     root = str(tmp_path / 'synth')
-    preset = dict(
-        base='tiny',
-        num_train_ids=4,
-        num_test_ids=4,
-        num_distractor_ids=2,
-        num_cameras=3)
+    preset = dict(MICRO_OVERRIDES)
     SynthOmniReID(data_root=root, preset=preset)
     with pytest.raises(ValueError, match=r"differ in \['seed'\]"):
         SynthOmniReID(data_root=root, preset=preset, seed=1)

@@ -1,31 +1,46 @@
-"""Exact resume and safe, atomic checkpoints of ReIDRunner."""
+"""Exact resume (RandomStateHook, ReIDIterBasedTrainLoop, with mmengine's
+runner and loop too) and safe, atomic checkpoints of ReIDRunner."""
 import os
 import os.path as osp
 
+import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.runner import Runner
 
 from mmreid_instruct.engine import (CheckpointLoadError, ReIDRunner,
-                                    load_checkpoint_file)
+                                    load_checkpoint_file,
+                                    register_checkpoint_safe_globals)
 from mmreid_instruct.utils import register_all_modules
 
 register_all_modules()
 
 
-def train(cfg: Config, resume_from=None):
+def train(cfg: Config, resume_from=None, runner_class=ReIDRunner):
+    runner = build_runner(cfg, resume_from, runner_class)
+    runner.train()
+    return runner
+
+
+def build_runner(cfg: Config, resume_from=None, runner_class=ReIDRunner):
     cfg = cfg.copy()
     cfg.experiment_name = f'exp_{abs(hash(cfg.work_dir))}'
     if resume_from is not None:
         cfg.resume = True
         cfg.load_from = resume_from
-    runner = ReIDRunner.from_cfg(cfg)
-    runner.train()
-    return runner
+    return runner_class.from_cfg(cfg)
 
 
 def weights(path):
     return load_checkpoint_file(path)['state_dict']
+
+
+def max_difference(weights_a, weights_b):
+    assert weights_a.keys() == weights_b.keys()
+    return max(
+        (weights_a[k].float() - weights_b[k].float()).abs().max().item()
+        for k in weights_a)
 
 
 @pytest.mark.slow
@@ -58,6 +73,121 @@ def test_resumed_run_equals_uninterrupted_run(synth_tiny_root, tmp_path,
                                        'iter_6.pth'))['optimizer']
     for key, state in full_opt['state'].items():
         assert torch.equal(state['exp_avg'], res_opt['state'][key]['exp_avg'])
+
+
+@pytest.fixture(scope='module')
+def uninterrupted_run(synth_tiny_root, tmp_path_factory, small_baseline_cfg):
+    """The config of 6 iterations with checkpoints at 3 and 6, and the work
+    dir of a run of it (ReIDRunner, ReIDIterBasedTrainLoop, 0 workers)."""
+    work_dir = tmp_path_factory.mktemp('uninterrupted')
+    cfg = small_baseline_cfg(
+        synth_tiny_root, work_dir, max_iters=6, checkpoint_interval=3)
+    train(cfg)
+    return cfg, work_dir
+
+
+def resume_at_iteration_3(cfg, full_dir, work_dir, runner_class, monkeypatch):
+    """Resume ``cfg`` from ``full_dir/iter_3.pth`` into ``work_dir``.
+
+    Returns:
+        tuple: The largest weight difference with the uninterrupted run at
+        iteration 6, and the number of samples loaded.
+    """
+    cfg = cfg.copy()
+    cfg.work_dir = str(work_dir)
+    runner = build_runner(cfg, str(full_dir / 'iter_3.pth'), runner_class)
+    dataset_class = type(runner.train_loop.dataloader.dataset)
+    loaded = []
+    get_item = dataset_class.__getitem__
+
+    def counting_get_item(dataset, index):
+        loaded.append(index)
+        return get_item(dataset, index)
+
+    monkeypatch.setattr(dataset_class, '__getitem__', counting_get_item)
+    runner.train()
+    difference = max_difference(
+        weights(str(full_dir / 'iter_6.pth')),
+        weights(str(work_dir / 'iter_6.pth')))
+    return difference, len(loaded)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('runner_class,loop', [
+    (Runner, 'ReIDIterBasedTrainLoop'),
+    (ReIDRunner, 'IterBasedTrainLoop'),
+    (Runner, 'IterBasedTrainLoop'),
+])
+def test_plain_mmengine_runner_and_loop_resume_exactly(uninterrupted_run,
+                                                       tmp_path, monkeypatch,
+                                                       random_state_warnings,
+                                                       runner_class, loop):
+    # mmengine 0.10.7 cannot load its own checkpoints with the weights_only
+    # default of torch >= 2.6 without this (ReIDRunner calls it).
+    register_checkpoint_safe_globals()
+    cfg, full_dir = uninterrupted_run
+    cfg = cfg.copy()
+    cfg.pop('runner_type')
+    cfg.train_cfg.type = loop
+    difference, num_loaded = resume_at_iteration_3(cfg, full_dir, tmp_path,
+                                                   runner_class, monkeypatch)
+    assert difference == 0
+    assert not random_state_warnings
+    # ReIDIterBasedTrainLoop loads only the 3 batches it trains on;
+    # mmengine's loop also loads the 3 batches trained before the resume.
+    batch_size = cfg.train_dataloader.batch_size
+    batches = 3 if loop == 'ReIDIterBasedTrainLoop' else 6
+    assert num_loaded == batches * batch_size
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('loop',
+                         ['ReIDIterBasedTrainLoop', 'IterBasedTrainLoop'])
+def test_resuming_without_random_state_hook_says_it_is_not_exact(
+        uninterrupted_run, tmp_path, monkeypatch, random_state_warnings, loop):
+    cfg, full_dir = uninterrupted_run
+    cfg = cfg.copy()
+    cfg.train_cfg.type = loop
+    cfg.custom_hooks = [dict(type='MetricTableHook')]
+    difference, _ = resume_at_iteration_3(cfg, full_dir, tmp_path, ReIDRunner,
+                                          monkeypatch)
+    assert len(random_state_warnings) == 1
+    assert 'Resuming without RandomStateHook' in random_state_warnings[0]
+    # The warning is true: the run differs from the uninterrupted one.
+    assert difference > 0
+
+
+@pytest.mark.slow
+def test_resuming_a_checkpoint_without_random_state_says_it_is_not_exact(
+        uninterrupted_run, tmp_path, monkeypatch, random_state_warnings):
+    cfg, full_dir = uninterrupted_run
+    checkpoint = load_checkpoint_file(str(full_dir / 'iter_3.pth'))
+    del checkpoint['meta']['random_state']
+    stripped_dir = tmp_path / 'stripped'
+    stripped_dir.mkdir()
+    torch.save(checkpoint, stripped_dir / 'iter_3.pth')
+    (stripped_dir / 'iter_6.pth').symlink_to(full_dir / 'iter_6.pth')
+    difference, _ = resume_at_iteration_3(cfg, stripped_dir,
+                                          tmp_path / 'resumed', ReIDRunner,
+                                          monkeypatch)
+    assert len(random_state_warnings) == 1
+    assert "iteration 3 has no meta['random_state']" in random_state_warnings[
+        0]
+    assert difference > 0
+
+
+@pytest.mark.slow
+def test_dataloader_and_sampler_batch_sizes_must_agree(synth_tiny_root,
+                                                       tmp_path,
+                                                       small_baseline_cfg):
+    cfg = small_baseline_cfg(synth_tiny_root, tmp_path)
+    cfg.train_dataloader.batch_size += 1
+    runner = build_runner(cfg)
+    with pytest.raises(
+            ValueError,
+            match='train_dataloader.batch_size=.* '
+            'must equal the batch size of PKSampler'):
+        runner.train_loop
 
 
 @pytest.fixture(scope='module')
@@ -108,6 +238,14 @@ def test_truncated_and_foreign_files_give_clear_errors(checkpoint_file,
 
 class NotAllowListed:
     pass
+
+
+def test_numpy_arrays_and_scalars_load(tmp_path):
+    path = tmp_path / 'numpy.pth'
+    torch.save({'array': np.arange(3), 'scalar': np.float32(0.5)}, path)
+    checkpoint = load_checkpoint_file(str(path))
+    assert checkpoint['array'].tolist() == [0, 1, 2]
+    assert checkpoint['scalar'] == np.float32(0.5)
 
 
 def test_objects_outside_the_allow_list_are_refused(tmp_path):

@@ -1,5 +1,6 @@
 """A deliberately simple per-query evaluator the fast code is tested
-against: a stable argsort, the junk rules written out item by item."""
+against: a stable argsort, the junk rules written out item by item. Its
+keyword arguments are the fields of ``RankProtocol``."""
 import numpy as np
 
 
@@ -8,13 +9,14 @@ def reference_evaluate(distmat,
                        g_pids,
                        q_camids,
                        g_camids,
-                       *,
-                       max_rank=50,
                        q_clothes_ids=None,
                        g_clothes_ids=None,
+                       *,
+                       max_rank=50,
                        clothes_mode=None,
                        match_clothes=False,
                        junk_pids=(-1, ),
+                       use_camera=True,
                        ap_topk=None):
     distmat = np.asarray(distmat)
     cmcs, aps, inps = [], [], []
@@ -24,7 +26,7 @@ def reference_evaluate(distmat,
             positive = g_pids[j] == q_pids[i]
             if match_clothes:
                 positive = positive and g_clothes_ids[j] == q_clothes_ids[i]
-            removed = q_camids is not None and q_camids[i] == g_camids[j]
+            removed = use_camera and q_camids[i] == g_camids[j]
             if clothes_mode == 'cc':
                 removed = removed or q_clothes_ids[i] == g_clothes_ids[j]
             if clothes_mode == 'sc':

@@ -1,13 +1,12 @@
 """Benchmark the rank-metric evaluation against a plain numpy argsort.
 
-Prints one JSON document with, for each case: our time with each CPU
-backend (``numpy``, and ``numba`` when it is installed, timed after a
-warm-up call), the time of ``numpy.argsort(distmat, axis=1)`` alone, the
-time of a plain argsort-based evaluator (argsort, then a loop over
-queries), their ratios, and peak memory. The backends and the argsort are
-timed in turns, in the same process. ``numba`` reports the JIT compile
-time of the counting kernel, measured in a fresh process with an empty
-numba cache. Cases:
+Prints one JSON document with, for each case: our time (``ours``: the
+numba counting kernel, the CPU path, timed after a warm-up call), the time
+of ``numpy.argsort(distmat, axis=1)`` alone, the time of a plain
+argsort-based evaluator (argsort, then a loop over queries), their ratios,
+and peak memory. Ours and the argsort are timed in turns, in the same
+process. ``numba`` reports the JIT compile time of the counting kernel,
+measured in a fresh process with an empty numba cache. Cases:
 
 * ``market``: a Market-1501-shaped (3,368 x 15,913) float32 distance
   matrix, from synthetic identity features tuned like a trained model
@@ -42,8 +41,6 @@ import torch
 from mmreid_instruct.evaluation.functional import (evaluate_rank,
                                                    evaluate_rank_from_features,
                                                    pairwise_distance)
-from mmreid_instruct.evaluation.functional.rank_positions import \
-    resolve_backend
 
 MARKET = dict(num_query=3368, num_gallery=15913, num_ids=751, num_cams=6)
 MSMT17 = dict(num_query=11659, num_gallery=82161, num_ids=3060, num_cams=15)
@@ -176,17 +173,11 @@ def timed_in_turns(fns, repeats):
     }, results)
 
 
-def cpu_backends():
-    """The CPU backends to time: numpy, and numba when importable."""
-    return ['numpy'
-            ] + (['numba'] if resolve_backend('auto') == 'numba' else [])
-
-
 def numba_compile_time():
     """Import and JIT compile seconds of the numba kernel (see
-    :data:`COMPILE_SCRIPT`), or None without numba."""
-    if 'numba' not in cpu_backends():
-        return None
+    :data:`COMPILE_SCRIPT`)."""
+    import numba
+
     from mmreid_instruct.evaluation.functional import rank_numba
     with tempfile.TemporaryDirectory() as cache_dir:
         out = subprocess.run(
@@ -195,22 +186,16 @@ def numba_compile_time():
             check=True,
             capture_output=True,
             text=True).stdout
-    import numba
     return dict(version=numba.__version__, **json.loads(out))
 
 
-def backend_times(walls, cpus, backends):
-    """Per backend: wall and CPU seconds, and their ratios to the argsort's.
-    """
-    times = {}
-    for b in backends:
-        times.update({
-            f'{b}_s': walls[b],
-            f'{b}_ratio_to_argsort': walls[b] / walls['argsort'],
-            f'{b}_cpu_s': cpus[b],
-            f'{b}_cpu_ratio_to_argsort': cpus[b] / cpus['argsort']
-        })
-    return times
+def ours_times(walls, cpus):
+    """Our wall and CPU seconds, and their ratios to the argsort's."""
+    return dict(
+        ours_s=walls['ours'],
+        ours_ratio_to_argsort=walls['ours'] / walls['argsort'],
+        ours_cpu_s=cpus['ours'],
+        ours_cpu_ratio_to_argsort=cpus['ours'] / cpus['argsort'])
 
 
 def timed(fn, repeats):
@@ -241,62 +226,39 @@ def market_case(args, difficulty, rng):
         q, g = make_features(rng, labels[0], labels[1], MARKET['num_ids'],
                              args.dim, NOISE[difficulty])
         distmat = pairwise_distance(q, g)
-    backends = cpu_backends()
     # Exactness check on the first queries, against a stable argsort; it
     # is also the warm-up call (numba compiles or loads its kernel).
     n = CHECKED_QUERIES
-    ref_cmc, ref_map = reference_evaluate(
-        distmat[:n],
-        labels[0][:n],
-        labels[1],
-        labels[2][:n],
-        labels[3],
-        kind='stable')
-    exact = []
-    for backend in backends:
-        check = evaluate_rank(
-            distmat[:n],
-            labels[0][:n],
-            labels[1],
-            labels[2][:n],
-            labels[3],
-            backend=backend)
-        exact.append(
-            np.allclose(check['cmc'], ref_cmc, rtol=0, atol=1e-12)
-            and abs(check['mAP'] - ref_map) < 1e-12)
-    fns = {
-        b: (lambda b=b: evaluate_rank(distmat, *labels, backend=b))
-        for b in backends
-    }
-    fns['argsort'] = lambda: np.argsort(distmat, axis=1)
-    walls, cpus, results = timed_in_turns(fns, args.repeats)
+    first = (distmat[:n], labels[0][:n], labels[1], labels[2][:n], labels[3])
+    ref_cmc, ref_map = reference_evaluate(*first, kind='stable')
+    check = evaluate_rank(*first)
+    exact = (
+        np.allclose(check['cmc'], ref_cmc, rtol=0, atol=1e-12)
+        and abs(check['mAP'] - ref_map) < 1e-12)
+    walls, cpus, results = timed_in_turns(
+        dict(
+            ours=lambda: evaluate_rank(distmat, *labels),
+            argsort=lambda: np.argsort(distmat, axis=1)), args.repeats)
     ref_wall, _, _ = timed(lambda: reference_evaluate(distmat, *labels), 1)
-    res = results['numpy']
-    case = dict(
+    res = results['ours']
+    peak, _ = traced_peak(lambda: evaluate_rank(distmat, *labels))
+    ref_peak, _ = traced_peak(lambda: reference_evaluate(distmat, *labels))
+    return dict(
         shape=list(distmat.shape),
         difficulty=difficulty,
         R1=round(float(res['cmc'][0]) * 100, 2),
         mAP=round(res['mAP'] * 100, 2),
         mINP=round(res['mINP'] * 100, 2),
         checked_queries=n,
-        same_as_stable_reference=bool(all(exact)),
-        backends_identical=all(
-            np.array_equal(results[b]['cmc'], res['cmc']) and all(
-                results[b][k] == res[k]
-                for k in ('mAP', 'mINP', 'num_valid_queries'))
-            for b in backends),
+        same_as_stable_reference=bool(exact),
         argsort_s=walls['argsort'],
         argsort_cpu_s=cpus['argsort'],
         reference_s=ref_wall,
-        **backend_times(walls, cpus, backends))
-    for b in backends:
-        peak, _ = traced_peak(
-            lambda: evaluate_rank(distmat, *labels, backend=b))
-        case[f'{b}_ratio_to_reference'] = walls[b] / ref_wall
-        case[f'{b}_peak_bytes'] = peak
-    ref_peak, _ = traced_peak(lambda: reference_evaluate(distmat, *labels))
-    case.update(reference_peak_bytes=ref_peak, distmat_bytes=distmat.nbytes)
-    return case
+        **ours_times(walls, cpus),
+        ours_ratio_to_reference=walls['ours'] / ref_wall,
+        ours_peak_bytes=peak,
+        reference_peak_bytes=ref_peak,
+        distmat_bytes=distmat.nbytes)
 
 
 def msmt_case(args, rng):
@@ -312,19 +274,11 @@ def msmt_case(args, rng):
     # ranking of the same matrix) on a slice of the queries.
     m = min(n, 1000)
     dist_wall, _, distmat = timed(lambda: pairwise_distance(q[:m], g), 1)
-    backends = cpu_backends()
-    fns = {
-        b: (lambda b=b: evaluate_rank(
-            distmat,
-            labels[0][:m],
-            labels[1],
-            labels[2][:m],
-            labels[3],
-            backend=b))
-        for b in backends
-    }
-    fns['argsort'] = lambda: np.argsort(distmat, axis=1)
-    walls, cpus, _ = timed_in_turns(fns, args.repeats)
+    first = (labels[0][:m], labels[1], labels[2][:m], labels[3])
+    walls, cpus, _ = timed_in_turns(
+        dict(
+            ours=lambda: evaluate_rank(distmat, *first),
+            argsort=lambda: np.argsort(distmat, axis=1)), args.repeats)
     full_q = MSMT17['num_query']
     return dict(
         shape=[full_q, MSMT17['num_gallery']],
@@ -333,19 +287,18 @@ def msmt_case(args, rng):
         mAP=round(res['mAP'] * 100, 2),
         mINP=round(res['mINP'] * 100, 2),
         from_features_queries=n,
-        from_features_backend=resolve_backend('auto'),
         ours_from_features_s=ours_wall,
         ours_from_features_cpu_s=ours_cpu,
         distmat_queries=m,
         distance_s=dist_wall,
         argsort_s=walls['argsort'],
-        **backend_times(walls, cpus, backends),
+        **ours_times(walls, cpus),
         ours_peak_bytes_beyond_features=peak,
         feature_bytes=q.nbytes + g.nbytes,
         reference_full_matrix_bytes=full_q * MSMT17['num_gallery'] * (4 + 8),
         note=f'evaluate_rank_from_features ran on the first {n} of {full_q} '
         f'queries (its peak memory does not grow with the number of '
-        f'queries); argsort and evaluate_rank (each backend) were timed on '
+        f'queries); argsort and evaluate_rank were timed on '
         f'the distance matrix of the first {m}. The reference needs the '
         'float32 distance matrix plus the int64 argsort of all queries '
         '(reference_full_matrix_bytes).')

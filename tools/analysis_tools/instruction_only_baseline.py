@@ -22,7 +22,6 @@ import argparse
 import json
 
 import numpy as np
-from mmengine.logging import MMLogger
 
 from mmreid_instruct.datasets import OmniReIDList
 from mmreid_instruct.evaluation.metrics import ReIDMetric
@@ -55,15 +54,14 @@ def parse_args():
 def load_labels(data_root: str, list_file: str, task: str,
                 subset: str) -> dict:
     """pids, cameras and clothes ids (the instructed outfit) of a list."""
-    dataset = OmniReIDList(
-        data_root=data_root,
-        list_file=list_file,
-        task=task,
+    # The records as read from the list (no images needed, nothing logged).
+    records = OmniReIDList(
+        data_root,
+        list_file,
+        task,
         subset=subset,
         check_files=False,
-        lazy_init=False,
-        serialize_data=False)
-    records = [dataset.get_data_info(i) for i in range(len(dataset))]
+        lazy_init=True).load_data_list()
     return {
         key: np.array([r[key] for r in records])
         for key in ('pid', 'camid', 'clothes_id')
@@ -90,6 +88,8 @@ def score_task(data_root: str, pattern: str, task: str,
     runs = []
     for seed in range(num_seeds):
         rng = np.random.default_rng(seed)
+        # The protocol of the instructed tasks: the target outfit must
+        # match.
         res = ReIDMetric.calculate(
             instruction_only_features(query['clothes_id'], vocabulary, rng),
             instruction_only_features(gallery['clothes_id'], vocabulary, rng),
@@ -99,7 +99,7 @@ def score_task(data_root: str, pattern: str, task: str,
             gallery['camid'],
             query['clothes_id'],
             gallery['clothes_id'],
-            match_clothes=True)
+            protocol=dict(match_clothes=True))
         runs.append([res[k] for k in STATS])
     runs = np.array(runs)
     wearers = {}
@@ -123,8 +123,6 @@ def score_task(data_root: str, pattern: str, task: str,
 
 def main():
     args = parse_args()
-    # Keep stdout for the JSON: no dataset summaries.
-    MMLogger.get_instance('instruction_only_baseline', log_level='WARNING')
     result = dict(data_root=args.data_root, seeds=args.seeds)
     for task in args.tasks:
         result[task] = score_task(args.data_root, args.list_pattern, task,

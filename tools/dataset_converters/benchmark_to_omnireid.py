@@ -182,21 +182,16 @@ def parse_args():
     parser = argparse.ArgumentParser(
         description='Write OmniReID list files from a public benchmark')
     parser.add_argument(
-        'type',
-        help='loader name, e.g. Market1501, PRCC, '
-        'SYSUMM01, CUHKPEDES')
+        'type', help='loader name, e.g. Market1501, PRCC, SYSUMM01, CUHKPEDES')
     parser.add_argument('data_root', help='data_root of the loader')
     parser.add_argument(
         '--root',
-        help='folder the list paths are relative '
-        'to (default: data_root)')
+        help='folder the list paths are relative to (default: data_root)')
     parser.add_argument(
-        '--out-dir', help='folder of the lists (default: '
-        '<root>/datalist)')
+        '--out-dir', help='folder of the lists (default: <root>/datalist)')
     parser.add_argument(
         '--task',
-        help='task to write: trad, cc or vi '
-        '(default: the benchmark\'s own)')
+        help="task to write: trad, cc or vi (default: the benchmark's own)")
     parser.add_argument(
         '--suffix', default='', help='added to the list '
         'names, e.g. _same')

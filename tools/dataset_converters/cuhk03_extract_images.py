@@ -13,9 +13,7 @@ def parse_args():
     parser = argparse.ArgumentParser(
         description='Extract the images of cuhk-03.mat')
     parser.add_argument(
-        'root',
-        help='the cuhk03 folder, which holds '
-        'cuhk03_release/cuhk-03.mat')
+        'root', help='the cuhk03 folder, holding cuhk03_release/cuhk-03.mat')
     parser.add_argument(
         '--variants',
         nargs='+',

@@ -13,8 +13,7 @@ import ast
 import json
 import time
 
-from mmreid_instruct.datasets.synth import (PRESETS, generate_synth_omnireid,
-                                            read_meta)
+from mmreid_instruct.synth import PRESETS, generate_synth_omnireid, read_meta
 from mmreid_instruct.utils.tasks import TASKS
 
 

@@ -1,36 +1,10 @@
-# ICFG-PEDES, text-to-image ReID: test captions against test images. Data:
-# ICFG-PEDES/ under `data/` (see docs/en/user_guides/dataset_prepare.md).
-_base_ = ['./benchmark_pipelines.py']
+# ICFG-PEDES, text-to-image ReID: test captions against test images, as in
+# cuhk_pedes.py. Data: ICFG-PEDES/ under `data/` (see
+# docs/en/user_guides/dataset_prepare.md).
+_base_ = ['./cuhk_pedes.py']
 
 dataset_type = 'ICFGPEDES'
-data_root = 'data'
 
-train_dataloader = dict(
-    **_base_.train_loader_args,
-    sampler=_base_.train_sampler,
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        subset='train',
-        pipeline=_base_.train_pipeline))
-
-test_dataloader = dict(
-    **_base_.test_loader_args,
-    dataset=dict(
-        type='ConcatDataset',
-        datasets=[
-            dict(
-                type=dataset_type,
-                data_root=data_root,
-                subset='query',
-                pipeline=_base_.test_pipeline),
-            dict(
-                type=dataset_type,
-                data_root=data_root,
-                subset='gallery',
-                pipeline=_base_.test_pipeline),
-        ]))
-test_evaluator = dict(type='T2IMetric')
-
+train_dataloader = dict(dataset=dict(type=dataset_type))
+test_dataloader = dict(dataset=dict(defaults=dict(type=dataset_type)))
 val_dataloader = test_dataloader
-val_evaluator = test_evaluator

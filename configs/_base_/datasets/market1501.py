@@ -1,37 +1,10 @@
 # Market-1501, traditional ReID, Market-style evaluation. Data:
 # Market-1501-v15.09.15/ under `data/` (see
 # docs/en/user_guides/dataset_prepare.md).
-_base_ = ['./benchmark_pipelines.py']
+_base_ = ['./benchmark_dataloaders.py']
 
 dataset_type = 'Market1501'
-data_root = 'data'
 
-train_dataloader = dict(
-    **_base_.train_loader_args,
-    sampler=_base_.train_sampler,
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        subset='train',
-        pipeline=_base_.train_pipeline))
-
-test_dataloader = dict(
-    **_base_.test_loader_args,
-    dataset=dict(
-        type='ConcatDataset',
-        datasets=[
-            dict(
-                type=dataset_type,
-                data_root=data_root,
-                subset='query',
-                pipeline=_base_.test_pipeline),
-            dict(
-                type=dataset_type,
-                data_root=data_root,
-                subset='gallery',
-                pipeline=_base_.test_pipeline),
-        ]))
-test_evaluator = dict(type='ReIDMetric')
-
+train_dataloader = dict(dataset=dict(type=dataset_type))
+test_dataloader = dict(dataset=dict(defaults=dict(type=dataset_type)))
 val_dataloader = test_dataloader
-val_evaluator = test_evaluator

@@ -163,7 +163,7 @@ test_evaluator = [
     dict(
         type='ReIDMetric',
         dataset_names=['ltcc', 'prcc', 'vc_clothes'],
-        clothes_mode='cc'),
+        protocol=dict(clothes_mode='cc')),
     dict(type='ReIDMetric', dataset_names=['real2']),  # ctcc and li
     dict(type='VIReIDMetric', dataset_names=['llcm']),
     dict(type='T2IMetric', dataset_names=['cuhk_pedes']),

@@ -9,168 +9,66 @@
 # template, cc the upper-body clothes crop of the image itself (the outfit
 # to ignore). The generator writes both at 64x64, so they are loaded at
 # that size (no upscaling to the paper's 128x128 on CPU).
+_base_ = ['./synth_omnireid_pipelines.py']
+
 dataset_type = 'SynthOmniReID'
 synth_args = dict(data_root='data/synth_omnireid_tiny', preset='tiny', seed=0)
-img_scale = (64, 128)  # (w, h)
 instruction_img_scale = (64, 64)  # (w, h)
 
 
-def _train_pipeline(with_instruction_img):
+def _loading(pipeline, with_instruction_img):
+    """``pipeline`` whose LoadReIDImage loads the instruction image or not."""
+    load = dict(
+        pipeline[0],
+        with_instruction_img=with_instruction_img,
+        instruction_img_scale=instruction_img_scale)
+    return [load, *pipeline[1:]]
+
+
+train_pipeline = _loading(_base_.train_pipeline, False)
+train_pipeline_instruction_img = _loading(_base_.train_pipeline, True)
+test_pipeline = _loading(_base_.test_pipeline, False)
+test_pipeline_instruction_img = _loading(_base_.test_pipeline, True)
+
+
+def _sets(subsets, pipeline, pipeline_instruction_img):
+    """A dataset config for each task (in this order) and subset; data_root,
+    preset and seed come from the `defaults` of the concatenation."""
     return [
         dict(
-            type='LoadReIDImage',
-            with_instruction_img=with_instruction_img,
-            instruction_img_scale=instruction_img_scale),
-        dict(type='Resize', scale=img_scale, keep_ratio=False),
-        dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-        dict(
-            type='RandomCrop',
-            crop_size=(img_scale[1], img_scale[0]),
-            padding=5),
-        dict(type='RandomErasing', erase_prob=0.5, mode='rand'),
-        dict(type='PackReIDInputs'),
+            type=dataset_type,
+            task=task,
+            subset=subset,
+            pipeline=(pipeline_instruction_img
+                      if task in ('cc', 'ctcc') else pipeline))
+        for task in ('trad', 'cc', 'ctcc', 'li', 'vi', 't2i')
+        for subset in subsets
     ]
 
 
-def _test_pipeline(with_instruction_img):
-    return [
-        dict(
-            type='LoadReIDImage',
-            with_instruction_img=with_instruction_img,
-            instruction_img_scale=instruction_img_scale),
-        dict(type='Resize', scale=img_scale, keep_ratio=False),
-        dict(type='PackReIDInputs'),
-    ]
-
-
-train_pipeline = _train_pipeline(False)
-train_pipeline_instruction_img = _train_pipeline(True)
-test_pipeline = _test_pipeline(False)
-test_pipeline_instruction_img = _test_pipeline(True)
-
-# Explicit lists (not comprehensions), so that --cfg-options can address
-# one set, e.g. train_dataloader.dataset.datasets.2.pipeline, and
+# --cfg-options address one set by its index, e.g.
+# train_dataloader.dataset.datasets.2.pipeline (ctcc), and
 # train_dataloader.dataset.defaults.data_root moves all of them.
 train_dataloader = dict(
-    batch_size=32,  # = P x K of the sampler
-    num_workers=1,
-    persistent_workers=True,
-    sampler=dict(
-        type='MultiTaskPKSampler', num_pids=8, num_instances=4,
-        ratios=None),  # sub-datasets drawn in proportion to size
+    # Sub-datasets drawn in proportion to their sizes.
+    sampler=dict(type='MultiTaskPKSampler', ratios=None),
     dataset=dict(
         type='ReIDConcatDataset',
-        defaults=synth_args,  # data_root, preset and seed of every set
-        datasets=[
-            dict(
-                type=dataset_type,
-                task='trad',
-                subset='train',
-                pipeline=train_pipeline),
-            dict(
-                type=dataset_type,
-                task='cc',
-                subset='train',
-                pipeline=train_pipeline_instruction_img),
-            dict(
-                type=dataset_type,
-                task='ctcc',
-                subset='train',
-                pipeline=train_pipeline_instruction_img),
-            dict(
-                type=dataset_type,
-                task='li',
-                subset='train',
-                pipeline=train_pipeline),
-            dict(
-                type=dataset_type,
-                task='vi',
-                subset='train',
-                pipeline=train_pipeline),
-            dict(
-                type=dataset_type,
-                task='t2i',
-                subset='train',
-                pipeline=train_pipeline),
-        ]),
-)
+        defaults=synth_args,
+        datasets=_sets(['train'], train_pipeline,
+                       train_pipeline_instruction_img)))
 
 # Queries then galleries, task by task. PerDatasetBatchSampler closes a
 # batch at every set boundary, so a batch holds one task and one kind of
 # sample (caption-only t2i queries vs images), whatever the set sizes.
 test_dataloader = dict(
-    batch_size=64,
-    num_workers=1,
-    persistent_workers=True,
     drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     batch_sampler=dict(type='PerDatasetBatchSampler'),
     dataset=dict(
         type='ReIDConcatDataset',
-        defaults=synth_args,  # data_root, preset and seed of every set
-        datasets=[
-            dict(
-                type=dataset_type,
-                task='trad',
-                subset='query',
-                pipeline=test_pipeline),
-            dict(
-                type=dataset_type,
-                task='trad',
-                subset='gallery',
-                pipeline=test_pipeline),
-            dict(
-                type=dataset_type,
-                task='cc',
-                subset='query',
-                pipeline=test_pipeline_instruction_img),
-            dict(
-                type=dataset_type,
-                task='cc',
-                subset='gallery',
-                pipeline=test_pipeline_instruction_img),
-            dict(
-                type=dataset_type,
-                task='ctcc',
-                subset='query',
-                pipeline=test_pipeline_instruction_img),
-            dict(
-                type=dataset_type,
-                task='ctcc',
-                subset='gallery',
-                pipeline=test_pipeline_instruction_img),
-            dict(
-                type=dataset_type,
-                task='li',
-                subset='query',
-                pipeline=test_pipeline),
-            dict(
-                type=dataset_type,
-                task='li',
-                subset='gallery',
-                pipeline=test_pipeline),
-            dict(
-                type=dataset_type,
-                task='vi',
-                subset='query',
-                pipeline=test_pipeline),
-            dict(
-                type=dataset_type,
-                task='vi',
-                subset='gallery',
-                pipeline=test_pipeline),
-            dict(
-                type=dataset_type,
-                task='t2i',
-                subset='query',
-                pipeline=test_pipeline),
-            dict(
-                type=dataset_type,
-                task='t2i',
-                subset='gallery',
-                pipeline=test_pipeline),
-        ]),
-)
+        defaults=synth_args,
+        datasets=_sets(['query', 'gallery'], test_pipeline,
+                       test_pipeline_instruction_img)))
 # Keys: synth_omnireid/<task>/{R1,R5,R10,mAP,mINP} for the six tasks.
 test_evaluator = [
     dict(type='ReIDMetric', tasks=['trad', 'cc', 'ctcc', 'li', 'vi']),

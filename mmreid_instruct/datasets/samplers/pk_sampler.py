@@ -147,9 +147,15 @@ class PKSampler(Sampler):
             plain indices. Defaults to True.
 
     Example:
-        >>> sampler = PKSampler(dataset, num_pids=8, num_instances=4,
-        ...                     seed=0)
-        >>> batch = list(itertools.islice(iter(sampler), 32))
+        >>> class Pids(list):  # what the sampler reads of a dataset
+        ...     def get_pids(self):
+        ...         return np.array(self)
+        >>> dataset = Pids([0, 0, 0, 1, 1, 2, 2, 2, 2])
+        >>> sampler = PKSampler(dataset, num_pids=2, num_instances=2, seed=0)
+        >>> batch = list(itertools.islice(sampler, 4))  # P * K
+        >>> pids = [dataset[index] for index, _ in batch]
+        >>> pids[0] == pids[1] != pids[2] == pids[3]
+        True
     """
 
     def __init__(self,

@@ -37,9 +37,13 @@ class PackReIDInputs(BaseTransform):
             to image and record bookkeeping keys.
 
     Example:
+        >>> results = dict(img=np.zeros((256, 128, 3), np.uint8), pid=5,
+        ...                task='sc', img_path='a.jpg')
         >>> packed = PackReIDInputs()(results)
         >>> packed['inputs'].shape, packed['data_samples'].pid
         (torch.Size([3, 256, 128]), 5)
+        >>> packed['data_samples'].task, packed['data_samples'].img_path
+        ('trad', 'a.jpg')
     """
 
     LABEL_SETTERS = dict(

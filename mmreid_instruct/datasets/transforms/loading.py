@@ -48,9 +48,13 @@ class LoadReIDImage(BaseTransform):
         backend_args (dict, optional): mmengine file backend arguments.
 
     Example:
-        >>> results = LoadReIDImage()(dict(img_path='demo/0001_c1.jpg'))
-        >>> results['img'].shape
-        (256, 128, 3)
+        >>> import os.path as osp, tempfile
+        >>> import cv2
+        >>> path = osp.join(tempfile.mkdtemp(), 'person.png')
+        >>> _ = cv2.imwrite(path, np.zeros((256, 128, 3), np.uint8))
+        >>> results = LoadReIDImage()(dict(img_path=path))
+        >>> results['img'].shape, results['img'].dtype
+        ((256, 128, 3), dtype('uint8'))
     """
 
     def __init__(self,

@@ -3,9 +3,10 @@ from .checkpoint import (CHECKPOINT_SAFE_GLOBALS, CheckpointLoadError,
                          register_checkpoint_safe_globals)
 from .reid_iter_based_train_loop import ReIDIterBasedTrainLoop
 from .reid_runner import ReIDRunner
+from .skipped_batches_iterator import SkippedBatchesIterator
 
 __all__ = [
-    'ReIDRunner', 'ReIDIterBasedTrainLoop', 'CHECKPOINT_SAFE_GLOBALS',
-    'CheckpointLoadError', 'load_checkpoint_file',
+    'ReIDRunner', 'ReIDIterBasedTrainLoop', 'SkippedBatchesIterator',
+    'CHECKPOINT_SAFE_GLOBALS', 'CheckpointLoadError', 'load_checkpoint_file',
     'register_checkpoint_safe_globals'
 ]

@@ -1,15 +1,6 @@
-"""Safe loading of the library's own checkpoints.
+"""Safe loading and atomic writing of the library's checkpoints.
 
-Since torch 2.6, ``torch.load`` unpickles only tensors and built-in types
-unless a class is allow-listed. mmengine's checkpoints also hold a few of
-its own objects (the training logs in the message hub) and NumPy values;
-this module allow-lists exactly those, so that resuming and testing work
-with ``weights_only=True`` and nothing else is ever unpickled.
-
-A ``HistoryBuffer`` normally pickles references to its statistics methods,
-which would need ``getattr`` on the allow-list (and that would let a file
-reach any attribute of an allowed class). We pickle it instead from its
-constructor arguments, plain lists of numbers.
+Why it is done this way: ``docs/en/advanced_guides/exact_resume.md``.
 """
 import copyreg
 import os
@@ -19,18 +10,21 @@ import zipfile
 
 import numpy as np
 import torch
-from mmengine.logging.history_buffer import HistoryBuffer
-from mmengine.runner.checkpoint import _load_checkpoint
+from mmengine.logging import HistoryBuffer
+from mmengine.runner import CheckpointLoader
 
 
 def _numpy_globals() -> list:
     """NumPy objects that pickled arrays and scalars refer to."""
-    from numpy._core.multiarray import _reconstruct, scalar
+    # The functions NumPy's own pickling names, wherever NumPy keeps them.
+    reconstruct_array = np.zeros(0).__reduce__()[0]
+    reconstruct_scalar = np.float64(0).__reduce__()[0]
     dtype_classes = [
         type(np.dtype(t)) for t in ('float64', 'float32', 'float16', 'int64',
                                     'int32', 'int8', 'uint8', 'bool')
     ]
-    return [_reconstruct, scalar, np.ndarray, np.dtype] + dtype_classes
+    return [reconstruct_array, reconstruct_scalar, np.ndarray, np.dtype
+            ] + dtype_classes
 
 
 #: The only non-tensor classes our checkpoints contain.
@@ -44,7 +38,18 @@ def _reduce_history_buffer(buffer: HistoryBuffer):
 
 def register_checkpoint_safe_globals() -> None:
     """Allow-list :data:`CHECKPOINT_SAFE_GLOBALS` for ``torch.load`` and
-    make ``HistoryBuffer`` pickle from its constructor arguments."""
+    make ``HistoryBuffer`` pickle from its constructor arguments.
+
+    Example:
+        >>> import io, torch
+        >>> from mmengine.logging import HistoryBuffer
+        >>> register_checkpoint_safe_globals()
+        >>> file = io.BytesIO()
+        >>> torch.save({'loss': HistoryBuffer([1.0, 2.0], [1, 1])}, file)
+        >>> _ = file.seek(0)
+        >>> float(torch.load(file, weights_only=True)['loss'].mean())
+        1.5
+    """
     copyreg.pickle(HistoryBuffer, _reduce_history_buffer)
     torch.serialization.add_safe_globals(CHECKPOINT_SAFE_GLOBALS)
 
@@ -67,10 +72,17 @@ def load_checkpoint_file(filename: str, map_location='cpu') -> dict:
         FileNotFoundError: The file does not exist.
         CheckpointLoadError: The file is truncated, not a checkpoint, or
             holds objects that are not allow-listed.
+
+    Example:
+        >>> import os.path as osp, tempfile, torch
+        >>> path = osp.join(tempfile.mkdtemp(), 'iter_1.pth')
+        >>> torch.save({'state_dict': {'w': torch.ones(1)}}, path)
+        >>> load_checkpoint_file(path)['state_dict']['w']
+        tensor([1.])
     """
     register_checkpoint_safe_globals()
     try:
-        return _load_checkpoint(filename, map_location=map_location)
+        return _read_checkpoint(filename, map_location)
     except FileNotFoundError:
         raise
     except pickle.UnpicklingError as e:
@@ -87,6 +99,16 @@ def load_checkpoint_file(filename: str, map_location='cpu') -> dict:
         raise _not_a_checkpoint(filename, e) from None
 
 
+def _read_checkpoint(filename: str, map_location) -> dict:
+    if _has_scheme(filename):
+        return CheckpointLoader.load_checkpoint(
+            filename, map_location=map_location)
+    path = osp.expanduser(filename)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'Checkpoint {filename} does not exist.')
+    return torch.load(path, map_location=map_location, weights_only=True)
+
+
 def _not_a_checkpoint(filename: str, error: Exception) -> CheckpointLoadError:
     return CheckpointLoadError(
         f'Cannot read checkpoint {filename}: the file is truncated or is not '
@@ -100,6 +122,15 @@ def atomic_replace(tmp_path: str, path: str) -> None:
         tmp_path (str): The finished temporary file.
         path (str): The destination; readers see either the old or the new
             file, never a partial one.
+
+    Example:
+        >>> import os, os.path as osp, tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> with open(osp.join(folder, '.a.tmp'), 'w') as f:
+        ...     _ = f.write('new')
+        >>> atomic_replace(osp.join(folder, '.a.tmp'), osp.join(folder, 'a'))
+        >>> os.listdir(folder)
+        ['a']
     """
     with open(tmp_path, 'rb') as f:
         os.fsync(f.fileno())
@@ -107,5 +138,22 @@ def atomic_replace(tmp_path: str, path: str) -> None:
 
 
 def is_local_path(path: str) -> bool:
-    """Whether ``path`` is a plain local path (no URL scheme)."""
-    return '://' not in path and osp.isdir(osp.dirname(osp.abspath(path)))
+    """Whether ``path`` is a plain local path in an existing folder.
+
+    Args:
+        path (str): A path or URL.
+
+    Returns:
+        bool: False for a URL or an mmengine prefix (``s3://``, ...) and
+        for a path whose folder does not exist.
+
+    Example:
+        >>> is_local_path('s3://bucket/iter_1.pth')
+        False
+    """
+    return not _has_scheme(path) and osp.isdir(osp.dirname(osp.abspath(path)))
+
+
+def _has_scheme(path: str) -> bool:
+    """Whether ``path`` is a URL or has one of mmengine's prefixes."""
+    return '://' in path

@@ -28,6 +28,7 @@ def l2_normalize(feats: ArrayLike) -> ArrayLike:
         np.ndarray | torch.Tensor: Normalised features, same type and dtype.
 
     Example:
+        >>> import numpy as np
         >>> l2_normalize(np.array([[3., 4.]])).tolist()
         [[0.6, 0.8]]
     """
@@ -153,6 +154,7 @@ def pairwise_distance(q_feats: ArrayLike,
         floating dtype of the features.
 
     Example:
+        >>> import numpy as np
         >>> q = np.array([[0., 0.], [1., 0.]], dtype=np.float32)
         >>> g = np.array([[0., 2.]], dtype=np.float32)
         >>> pairwise_distance(q, g).tolist()

@@ -2,53 +2,18 @@
 from typing import Optional, Tuple
 
 import numpy as np
-import torch
 
 from .distance import ArrayLike
-from .rank_positions import FeatureRows, MatrixRows, block_rows
+from .utils import (FeatureRows, MatrixRows, RowSource, check_positive_int,
+                    stable_topk)
 
 
-def stable_topk(block: np.ndarray, k: int) -> Tuple[np.ndarray, np.ndarray]:
-    """The ``k`` closest columns of every row, ties broken by column.
-
-    Args:
-        block (np.ndarray): ``(B, G)`` distances.
-        k (int): How many columns per row (at most ``G``).
-
-    Returns:
-        tuple: ``rows`` and ``cols`` (flat, ordered by row then rank) of the
-        ``B * k`` selected entries.
-
-    Example:
-        >>> stable_topk(np.array([[3., 1., 1.]]), 2)[1].tolist()
-        [1, 2]
-    """
-    num_cols = block.shape[1]
-    if k < num_cols:
-        kth = np.partition(block, k - 1, axis=1)[:, k - 1]
-        r, c = np.nonzero(block <= kth[:, None])
-    else:
-        r, c = np.divmod(np.arange(block.size), num_cols)
-    order = np.lexsort((c, block[r, c], r))
-    r, c = r[order], c[order]
-    inside = np.arange(len(r)) - np.searchsorted(r, r) < k
-    return r[inside], c[inside]
-
-
-def _rank_lists(source, topk: int, chunk_size: Optional[int]):
-    if isinstance(topk, bool) or not isinstance(topk,
-                                                (int, np.integer)) or topk < 1:
-        raise ValueError(f'topk must be a positive integer, got {topk!r}')
-    num_query, num_gallery = source.shape
-    k = min(int(topk), num_gallery)
-    indices = np.empty((num_query, k), dtype=np.int64)
-    dists = np.empty((num_query, k), dtype=np.float64)
-    step = block_rows(num_gallery, source.itemsize, chunk_size)
-    for b0 in range(0, num_query, step):
-        rows = np.arange(b0, min(b0 + step, num_query))
-        block = source.get(rows)
-        if isinstance(block, torch.Tensor):
-            block = block.cpu().numpy()
+def _rank_lists(source: RowSource, topk: int, chunk_size: Optional[int]):
+    k = min(check_positive_int(topk, 'topk'), source.shape[1])
+    indices = np.empty((source.shape[0], k), dtype=np.int64)
+    dists = np.empty((source.shape[0], k), dtype=np.float64)
+    for rows, block in source.numpy_blocks(
+            np.arange(source.shape[0]), chunk_size):
         r, c = stable_topk(block, k)
         indices[rows] = c.reshape(len(rows), k)
         dists[rows] = block[r, c].reshape(len(rows), k)
@@ -74,6 +39,7 @@ def rank_list(
         ``(Q, k)``).
 
     Example:
+        >>> import numpy as np
         >>> idx, d = rank_list(np.array([[0.3, 0.1, 0.2]]), topk=2)
         >>> idx.tolist()
         [[1, 2]]
@@ -97,5 +63,12 @@ def rank_list_from_features(
 
     Returns:
         tuple: As :func:`rank_list`.
+
+    Example:
+        >>> import numpy as np
+        >>> idx, d = rank_list_from_features(np.zeros((1, 1)),
+        ...                                  np.array([[2.], [1.]]), topk=1)
+        >>> idx.tolist(), d.tolist()
+        ([[1]], [[1.0]])
     """
     return _rank_lists(FeatureRows(q_feats, g_feats, metric), topk, chunk_size)

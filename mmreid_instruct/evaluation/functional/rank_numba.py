@@ -1,4 +1,4 @@
-"""Numba kernel of the ``'numba'`` backend of :func:`pair_positions`.
+"""The numba kernel of the fast CPU path of ``pair_positions``.
 
 The position of a gallery item ``c`` with distance ``v`` in its query's
 ranking is the number of items ranked before it: those with a smaller
@@ -7,9 +7,7 @@ distance, and those with an equal distance and a smaller index. That is
 wanted item, with no sort. A query has a few wanted items (its true
 matches and junk); the row is counted a cache-sized segment at a time
 against every item, and the counting loop is vectorised by LLVM.
-
-This module imports numba, an optional dependency: import it only through
-:func:`~.rank_positions.resolve_backend`.
+``docs/en/advanced_guides/evaluation.md`` has the measurements.
 """
 import numba
 import numpy as np
@@ -79,7 +77,7 @@ def count_positions(block, gather, kept, row_start, kcol, optional, segment,
 
     A row is ranked by distance, ties by index. An optional item with a
     larger distance than every required item of its row gets the number
-    of ranked columns instead of its position (as :func:`pair_positions`
+    of ranked columns instead of its position (as ``pair_positions``
     allows), which saves its pass.
 
     Args:

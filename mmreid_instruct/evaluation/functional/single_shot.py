@@ -1,12 +1,11 @@
 """Single-shot gallery protocols: CUHK03 classic and per-trial sampling."""
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional
 
 import numpy as np
-import torch
 
 from .distance import ArrayLike
-from .rank import _check_options, _Labels
-from .rank_positions import FeatureRows, MatrixRows, block_rows
+from .rank_protocol import MatchRules, RankProtocol
+from .utils import FeatureRows, MatrixRows, RowSource, check_positive_int
 
 
 def sample_single_shot(g_pids: ArrayLike,
@@ -48,63 +47,61 @@ def sample_single_shot(g_pids: ArrayLike,
     return np.sort(order[first])
 
 
-def _single_shot_ranks(source, labels: _Labels, valid_rows: np.ndarray,
-                       own: np.ndarray, chosen: np.ndarray,
+def _single_shot_ranks(source: RowSource, rules: MatchRules,
+                       valid_rows: np.ndarray, own: np.ndarray,
+                       chosen: np.ndarray,
                        chunk_size: Optional[int]) -> np.ndarray:
     """0-based rank of each query's own sampled match among the sampled
     items of the other identities (ties broken by gallery index)."""
     ranks = np.empty(len(valid_rows), dtype=np.int64)
-    chosen_pids = labels.g_pids[chosen]
-    step = block_rows(source.shape[1], source.itemsize, chunk_size)
-    for b0 in range(0, len(valid_rows), step):
-        rows = valid_rows[b0:b0 + step]
-        block = source.get(rows)
-        if isinstance(block, torch.Tensor):
-            block = block.cpu().numpy()
-        local = np.arange(len(rows))
-        own_idx = own[b0:b0 + step]
-        v = block[local, own_idx][:, None]
+    chosen_pids = rules.g_pids[chosen]
+    b0 = 0
+    for rows, block in source.numpy_blocks(valid_rows, chunk_size):
+        own_idx = own[b0:b0 + len(rows)]
+        v = block[np.arange(len(rows)), own_idx][:, None]
         other = block[:, chosen]
         before = (other < v) | ((other == v) &
                                 (chosen[None] < own_idx[:, None]))
-        before &= chosen_pids[None] != labels.q_pids[rows][:, None]
-        ranks[b0:b0 + step] = before.sum(1)
+        before &= chosen_pids[None] != rules.q_pids[rows][:, None]
+        ranks[b0:b0 + len(rows)] = before.sum(1)
+        b0 += len(rows)
     return ranks
 
 
-def _evaluate_single_shot(source, q_pids, g_pids, q_camids, g_camids, *,
-                          max_rank, num_repeats, junk_pids,
-                          chunk_size) -> Dict:
-    _check_options(max_rank, None)
-    if isinstance(
-            num_repeats,
-            bool) or not isinstance(num_repeats,
-                                    (int, np.integer)) or num_repeats < 1:
-        raise ValueError('num_repeats must be a positive integer, got '
-                         f'{num_repeats!r}')
-    labels = _Labels(source.shape[0], source.shape[1], q_pids, g_pids,
-                     q_camids, g_camids, None, None, None, False, junk_pids)
-    pair_q, pair_g = labels.same_pid_pairs()
-    is_match, _ = labels.classify(pair_q, pair_g)
+def _single_shot_rules(protocol: Optional[RankProtocol], shape, *labels):
+    """:class:`MatchRules` of a protocol without clothes options."""
+    protocol = protocol or RankProtocol()
+    protocol.reject(('clothes_mode', 'match_clothes', 'ap_topk'),
+                    'the single-gallery-shot protocol')
+    return MatchRules(protocol, shape, *labels)
+
+
+def _evaluate_single_shot(source: RowSource, rules: MatchRules,
+                          num_repeats: int, chunk_size: Optional[int]) -> Dict:
+    num_repeats = check_positive_int(num_repeats, 'num_repeats')
+    max_rank = rules.protocol.max_rank
+    pair_q, pair_g = rules.same_pid_pairs()
+    is_match, _ = rules.classify(pair_q, pair_g)
     pair_q, pair_g = pair_q[is_match], pair_g[is_match]
     valid_rows = np.unique(pair_q)
     cmc = np.zeros(max_rank)
     if len(valid_rows) == 0:
         return dict(cmc=cmc, num_valid_queries=0)
-    candidates = np.flatnonzero(~labels.g_is_junk)
+    candidates = np.flatnonzero(~rules.g_is_junk)
+    g_pids = rules.g_pids
     for seed in range(num_repeats):
-        keys = np.random.default_rng(seed).random(len(labels.g_pids))
+        keys = np.random.default_rng(seed).random(len(g_pids))
         # One item per identity among the non-junk gallery ...
-        order = np.lexsort((keys[candidates], labels.g_pids[candidates]))
+        order = np.lexsort((keys[candidates], g_pids[candidates]))
         srt = candidates[order]
-        first = np.r_[True, labels.g_pids[srt][1:] != labels.g_pids[srt][:-1]]
+        first = np.r_[True, g_pids[srt][1:] != g_pids[srt][:-1]]
         chosen = np.sort(srt[first])
         # ... except that a query's own identity is drawn from its true
         # matches only (its same-camera images are junk for it).
         order = np.lexsort((keys[pair_g], pair_q))
         q_sorted = pair_q[order]
         own = pair_g[order][np.r_[True, q_sorted[1:] != q_sorted[:-1]]]
-        ranks = _single_shot_ranks(source, labels, valid_rows, own, chosen,
+        ranks = _single_shot_ranks(source, rules, valid_rows, own, chosen,
                                    chunk_size)
         hits = np.bincount(
             np.minimum(ranks, max_rank), minlength=max_rank + 1)[:max_rank]
@@ -112,19 +109,15 @@ def _evaluate_single_shot(source, q_pids, g_pids, q_camids, g_camids, *,
     return dict(cmc=cmc / num_repeats, num_valid_queries=len(valid_rows))
 
 
-def evaluate_single_gallery_shot(q_feats: ArrayLike,
-                                 g_feats: ArrayLike,
+def evaluate_single_gallery_shot(distmat: ArrayLike,
                                  q_pids: ArrayLike,
                                  g_pids: ArrayLike,
-                                 q_camids: Optional[ArrayLike],
-                                 g_camids: Optional[ArrayLike],
+                                 q_camids: Optional[ArrayLike] = None,
+                                 g_camids: Optional[ArrayLike] = None,
                                  *,
-                                 metric: str = 'euclidean',
-                                 max_rank: int = 50,
+                                 protocol: Optional[RankProtocol] = None,
                                  num_repeats: int = 10,
-                                 junk_pids: Sequence[int] = (-1, ),
-                                 chunk_size: Optional[int] = None,
-                                 **unsupported) -> Dict:
+                                 chunk_size: Optional[int] = None) -> Dict:
     """CMC of the CUHK03 classic single-gallery-shot protocol.
 
     For every query, junk is removed Market-style (same pid and camera, or
@@ -135,73 +128,64 @@ def evaluate_single_gallery_shot(q_feats: ArrayLike,
     the query's own identity is drawn among its true matches.
 
     Args:
-        q_feats, g_feats (np.ndarray | torch.Tensor): Features.
-        q_pids, g_pids, q_camids, g_camids (array-like): Labels.
-        metric (str): ``'euclidean'`` or ``'cosine'``.
-        max_rank (int): Length of the CMC curve. Defaults to 50.
+        distmat (np.ndarray | torch.Tensor): ``(Q, G)`` distances.
+        q_pids, g_pids, q_camids, g_camids (array-like): Labels, as in
+            :func:`~.rank.evaluate_rank`.
+        protocol (RankProtocol, optional): ``max_rank``, ``junk_pids`` and
+            ``use_camera`` apply; clothes options and ``ap_topk`` are not
+            supported. Defaults to ``RankProtocol()``.
         num_repeats (int): Number of draws. Defaults to 10.
-        junk_pids (Sequence[int]): Always-junk gallery pids.
         chunk_size (int, optional): Query rows per block.
 
     Returns:
         dict: ``cmc`` (fractions) and ``num_valid_queries``.
-    """
-    _reject_clothes_options(unsupported)
-    return _evaluate_single_shot(
-        FeatureRows(q_feats, g_feats, metric),
-        q_pids,
-        g_pids,
-        q_camids,
-        g_camids,
-        max_rank=max_rank,
-        num_repeats=num_repeats,
-        junk_pids=junk_pids,
-        chunk_size=chunk_size)
-
-
-def evaluate_single_gallery_shot_distmat(
-        distmat: ArrayLike,
-        q_pids: ArrayLike,
-        g_pids: ArrayLike,
-        q_camids: Optional[ArrayLike],
-        g_camids: Optional[ArrayLike],
-        *,
-        max_rank: int = 50,
-        num_repeats: int = 10,
-        junk_pids: Sequence[int] = (-1, ),
-        chunk_size: Optional[int] = None) -> Dict:
-    """:func:`evaluate_single_gallery_shot` from a distance matrix.
 
     Example:
+        >>> import numpy as np
         >>> d = np.array([[0.1, 0.2, 0.3]])
-        >>> evaluate_single_gallery_shot_distmat(
-        ...     d, [1], [1, 1, 2], [0], [1, 1, 1], max_rank=2)['cmc'].tolist()
+        >>> evaluate_single_gallery_shot(
+        ...     d, [1], [1, 1, 2], [0], [1, 1, 1],
+        ...     protocol=RankProtocol(max_rank=2))['cmc'].tolist()
         [1.0, 1.0]
     """
-    return _evaluate_single_shot(
-        MatrixRows(distmat),
-        q_pids,
-        g_pids,
-        q_camids,
-        g_camids,
-        max_rank=max_rank,
-        num_repeats=num_repeats,
-        junk_pids=junk_pids,
-        chunk_size=chunk_size)
+    source = MatrixRows(distmat)
+    rules = _single_shot_rules(protocol, source.shape, q_pids, g_pids,
+                               q_camids, g_camids)
+    return _evaluate_single_shot(source, rules, num_repeats, chunk_size)
 
 
-def _reject_clothes_options(options: dict) -> None:
-    """Single-shot protocols know identities, not outfits."""
-    used = {
-        k: v
-        for k, v in options.items()
-        if k in ('clothes_mode', 'match_clothes') and v
-    }
-    unknown = set(options) - {
-        'clothes_mode', 'match_clothes', 'q_clothes_ids', 'g_clothes_ids'
-    }
-    if unknown:
-        raise TypeError(f'unexpected arguments {sorted(unknown)}')
-    if used:
-        raise ValueError('the single-gallery-shot protocol does not support '
-                         f'{used}')
+def evaluate_single_gallery_shot_from_features(
+        q_feats: ArrayLike,
+        g_feats: ArrayLike,
+        q_pids: ArrayLike,
+        g_pids: ArrayLike,
+        q_camids: Optional[ArrayLike] = None,
+        g_camids: Optional[ArrayLike] = None,
+        *,
+        metric: str = 'euclidean',
+        protocol: Optional[RankProtocol] = None,
+        num_repeats: int = 10,
+        chunk_size: Optional[int] = None) -> Dict:
+    """:func:`evaluate_single_gallery_shot` of features, computed block by
+    block.
+
+    Args:
+        q_feats, g_feats (np.ndarray | torch.Tensor): Features.
+        metric (str): ``'euclidean'`` or ``'cosine'``.
+        Others: as in :func:`evaluate_single_gallery_shot`.
+
+    Returns:
+        dict: As :func:`evaluate_single_gallery_shot`.
+
+    Example:
+        >>> import numpy as np
+        >>> res = evaluate_single_gallery_shot_from_features(
+        ...     np.zeros((1, 2)), np.ones((2, 2)), [1], [1, 2], [0], [1, 1],
+        ...     protocol=RankProtocol(max_rank=2))
+        >>> res['cmc'].tolist()  # a tie: the lower gallery index first
+        [1.0, 1.0]
+    """
+    source = FeatureRows(q_feats, g_feats, metric)
+    rules = _single_shot_rules(protocol, source.shape, q_pids, g_pids,
+                               q_camids, g_camids)
+    return _evaluate_single_shot(source, rules, num_repeats, chunk_size)

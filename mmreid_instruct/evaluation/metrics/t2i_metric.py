@@ -1,6 +1,4 @@
 """Text-to-image ReID protocol (CUHK-PEDES, ICFG-PEDES, RSTPReid)."""
-from typing import Sequence
-
 from mmreid_instruct.registry import METRICS
 from .reid_metric import ReIDMetric
 
@@ -17,21 +15,15 @@ class T2IMetric(ReIDMetric):
 
     Args:
         metric (str): Defaults to ``'cosine'``.
-        use_camera (bool): Defaults to False.
-        junk_pids (Sequence[int]): Defaults to ``()``.
-        **kwargs: Other :class:`ReIDMetric` arguments.
+        **kwargs: Other :class:`ReIDMetric` arguments; a ``protocol`` dict
+            is merged over ``dict(use_camera=False, junk_pids=())``.
 
     Example:
-        >>> metric = T2IMetric(rank_list_file='work_dirs/t2i_ranks.json')
+        >>> metric = T2IMetric(rank_list=dict(out_file='t2i_ranks.json'))
+        >>> metric.protocol.use_camera, metric.protocol.junk_pids
+        (False, ())
     """
+    default_protocol = dict(use_camera=False, junk_pids=())
 
-    def __init__(self,
-                 metric: str = 'cosine',
-                 use_camera: bool = False,
-                 junk_pids: Sequence[int] = (),
-                 **kwargs) -> None:
-        super().__init__(
-            metric=metric,
-            use_camera=use_camera,
-            junk_pids=junk_pids,
-            **kwargs)
+    def __init__(self, metric: str = 'cosine', **kwargs) -> None:
+        super().__init__(metric=metric, **kwargs)

@@ -1,4 +1,5 @@
 """Task-free evaluation (Instruct-ReID++): one gallery for every task."""
+import dataclasses
 from collections import OrderedDict
 from typing import Dict, List, Optional
 
@@ -7,12 +8,11 @@ from mmengine.logging import print_log
 
 from mmreid_instruct.registry import METRICS
 from mmreid_instruct.utils.tasks import normalize_task
-from ..functional.rank import CLOTHES_MODES, evaluate_rank_from_features
-from .reid_metric import (CLOTHES_MATCHING_TASKS, ReIDMetric, percent_results,
-                          stack_part)
-from .vi_reid_metric import merge_rank_results
+from .reid_metric import ReIDMetric
+from .utils import (CLOTHES_MATCHING_TASKS, merge_rank_results,
+                    percent_results, rank_parts, take)
 
-#: Rule keys a task may set, with their meaning in :func:`evaluate_rank`.
+#: Protocol fields a task rule may set.
 RULE_KEYS = ('clothes_mode', 'match_clothes', 'use_camera')
 
 
@@ -44,12 +44,16 @@ class TaskFreeReIDMetric(ReIDMetric):
             match_clothes=..., use_camera=...)}``, merged over the
             defaults.
         **kwargs: :class:`ReIDMetric` arguments (``metric``, ``topk``,
-            ``junk_pids``, ``normalize_feature``...). The clothes and
-            camera options of :class:`ReIDMetric` itself do not apply.
+            ``normalize_feature``, ``protocol`` with ``junk_pids``,
+            ``use_camera`` or ``max_rank``...); camera subsets, rank lists
+            and the protocol's clothes options and ``ap_topk`` do not
+            apply.
 
     Example:
         >>> metric = TaskFreeReIDMetric(
         ...     task_rules=dict(cc=dict(clothes_mode='cc')))
+        >>> metric.task_protocols['cc'].clothes_mode
+        'cc'
     """
     default_prefix = 'task_free'
 
@@ -58,13 +62,12 @@ class TaskFreeReIDMetric(ReIDMetric):
                  **kwargs) -> None:
         super().__init__(**kwargs)
         unsupported = dict(
-            clothes_mode=self.clothes_mode,
-            match_clothes=self.match_clothes,
-            single_gallery_shot=self.single_gallery_shot,
-            ap_topk=self.ap_topk,
+            clothes_mode=self.protocol.clothes_mode,
+            match_clothes=self.protocol.match_clothes,
+            ap_topk=self.protocol.ap_topk,
             query_cameras=self.query_cameras,
             gallery_cameras=self.gallery_cameras,
-            rank_list_file=self.rank_list_file)
+            rank_list=self.rank_list)
         unsupported = {
             k: v
             for k, v in unsupported.items() if v is not None and v is not False
@@ -82,12 +85,16 @@ class TaskFreeReIDMetric(ReIDMetric):
             if bad:
                 raise ValueError(f'task_rules[{task!r}] has unknown keys '
                                  f'{sorted(bad)}; expected {RULE_KEYS}')
-            if rule.get('clothes_mode') not in CLOTHES_MODES:
-                raise ValueError(f'task_rules[{task!r}]: clothes_mode must '
-                                 f'be one of {CLOTHES_MODES}')
             task = normalize_task(task)
             rules[task] = dict(rules.get(task, {}), **rule)
-        self.task_rules = rules
+        # Junk pids are mapped to -1 when the sets are mixed.
+        self.base_protocol = dataclasses.replace(
+            self.protocol, junk_pids=(-1, ))
+        #: The protocol of every task with a rule.
+        self.task_protocols = {
+            task: dataclasses.replace(self.base_protocol, **rule)
+            for task, rule in rules.items()
+        }
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Rank every query against the mixed gallery."""
@@ -98,40 +105,15 @@ class TaskFreeReIDMetric(ReIDMetric):
             raise ValueError('no query samples to evaluate')
         if not gallery:
             raise ValueError('no gallery samples to rank')
-        q, g = stack_part(queries), stack_part(gallery)
-        names = np.asarray(
-            [str(it['dataset_name']) for it in queries + gallery])
-        num_q = len(queries)
-        labels = {}
-        for key in ('pids', 'camids', 'clothes_ids'):
-            values = np.concatenate([q[key], g[key]])
-            ids = _global_ids(names, values)
-            if key == 'pids':
-                ids = np.where(np.isin(values, self.junk_pids), -1, ids)
-            labels[key] = (ids[:num_q], ids[num_q:])
-        q_feats, g_feats = self._prepare(q['feats']), self._prepare(g['feats'])
+        q, g = self._global_labels(queries, gallery)
         q_tasks = np.asarray([normalize_task(it['task']) for it in queries])
         metrics = OrderedDict()
         per_task = []
         for task in dict.fromkeys(q_tasks):
             rows = np.flatnonzero(q_tasks == task)
-            rule = self.task_rules.get(task, {})
-            use_camera = rule.get('use_camera', self.use_camera)
-            res = evaluate_rank_from_features(
-                q_feats[rows],
-                g_feats,
-                labels['pids'][0][rows],
-                labels['pids'][1],
-                labels['camids'][0][rows] if use_camera else None,
-                labels['camids'][1] if use_camera else None,
-                q_clothes_ids=labels['clothes_ids'][0][rows],
-                g_clothes_ids=labels['clothes_ids'][1],
-                clothes_mode=rule.get('clothes_mode'),
-                match_clothes=rule.get('match_clothes', False),
-                metric=self.metric,
-                max_rank=self.max_rank,
-                junk_pids=(-1, ),
-                chunk_size=self.chunk_size)
+            res = rank_parts(
+                take(q, rows), g, self.metric,
+                self.task_protocols.get(task, self.base_protocol))
             print_log(
                 f'task-free {task}: {len(rows)} queries '
                 f'({res["num_valid_queries"]} with a true match) against '
@@ -143,3 +125,18 @@ class TaskFreeReIDMetric(ReIDMetric):
         metrics.update(
             percent_results(merge_rank_results(per_task), self.topk))
         return metrics
+
+    def _global_labels(self, queries: List[dict], gallery: List[dict]):
+        """Stacked parts whose pids, cameras and outfits are numbered over
+        all sets (junk pids become -1)."""
+        q, g = self._stack(queries), self._stack(gallery)
+        names = np.asarray(
+            [str(it['dataset_name']) for it in queries + gallery])
+        for key in ('pids', 'camids', 'clothes_ids'):
+            values = np.concatenate([q[key], g[key]])
+            ids = _global_ids(names, values)
+            if key == 'pids':
+                ids = np.where(
+                    np.isin(values, self.protocol.junk_pids), -1, ids)
+            q[key], g[key] = ids[:len(queries)], ids[len(queries):]
+        return q, g

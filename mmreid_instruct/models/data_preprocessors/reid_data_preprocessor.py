@@ -25,7 +25,11 @@ class ReIDDataPreprocessor(ImgDataPreprocessor):
 
     Example:
         >>> pre = ReIDDataPreprocessor()
-        >>> data = pre(dict(inputs=[img_tensor], data_samples=[sample]))
+        >>> img = torch.randint(0, 256, (3, 8, 4), dtype=torch.uint8)
+        >>> pre(dict(inputs=[img, img], data_samples=None))['inputs'].shape
+        torch.Size([2, 3, 8, 4])
+        >>> pre(dict(inputs=[None, None], data_samples=None))['inputs'] is None
+        True
     """
 
     def __init__(self,

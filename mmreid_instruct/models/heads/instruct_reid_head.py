@@ -6,8 +6,7 @@ from mmengine.model import BaseModule
 
 from mmreid_instruct.registry import MODELS
 from mmreid_instruct.structures import ReIDDataSample
-from ..necks import BNNeck
-from .reid_head import pid_labels
+from ..utils import pid_labels
 
 #: Classifier key used when ``num_classes`` is a single int.
 SINGLE_KEY = 'default'
@@ -53,56 +52,64 @@ class InstructReIDHead(BaseModule):
     dataset, and the IRM losses on g, u and v.
 
     g is the image CLS of the backbone, u and v the outputs of the
-    :class:`EditingTransformer`. Each of them goes through its own BN neck
-    (``share_uv_neck=True`` gives u and v one BN neck, as the official code
-    does; the default keeps them apart since u and v are different
-    features). With ``CE`` the identity loss on the BN feature and ``T`` the
-    :class:`AdaptiveTripletLoss` on the feature before the BN neck, whose
-    instruction features are the instruction CLS (detached inside the loss),
+    instruction fusion (:class:`EditingFusion`). Each goes through a BN neck
+    (``share_uv_neck=True`` gives u and v one). With ``CE`` the identity
+    loss on the BN feature and ``T`` the metric loss on the feature before
+    the BN neck, called with the instruction CLS embeddings ``instr_cls``,
     the total loss is::
 
         CE(g) + a*T(g) + w*(CE(u) + CE(v)) + a*w*(T(u) + T(v))
 
-    with ``a = triplet_weight`` (3) and ``w = fused_weight`` (1/2). The
-    returned terms are already weighted, so their sum is the total.
+    with ``a = triplet_weight`` and ``w = fused_weight``. The returned terms
+    are already weighted, so their sum is the total. The retrieval feature
+    is ``concat(BN(u), BN(v))``.
+
+    Without fusion (``fusion_channels=None``, the instruction-blind model)
+    only g is used: loss ``CE(g) + a*T(g)``, retrieval feature ``BN(g)``.
+    :class:`InstructReID` sets ``in_channels`` and ``fusion_channels`` from
+    its backbone and fusion.
 
     ``num_classes`` is a dict ``{f'{dataset_name}/{task}': n}`` (see
     :func:`classifier_key`) or an int for a single training list. Every key
-    has three linear classifiers (for g, u and v). A training batch must come
-    from one key; only that key's classifiers are used, so the others get no
-    gradient.
-
-    Without fusion (``with_fusion=False``, the instruction-blind ablation)
-    only g is used: loss ``CE(g) + a*T(g)``, retrieval feature ``BN(g)``.
-    Otherwise the retrieval feature is ``concat(BN(u), BN(v))``.
+    has one linear classifier for each of g, u and v. A training batch must
+    come from one key; only that key's classifiers are used. Design notes:
+    ``docs/en/advanced_guides/irm.md``.
 
     Args:
         in_channels (int): Width of g.
         num_classes (int | dict[str, int]): Identities per classifier key.
         fusion_channels (int, optional): Width of u and v. Defaults to None
-            (``in_channels``).
-        with_fusion (bool): Use u and v. Defaults to True.
+            (no fusion: g only).
         share_uv_neck (bool): One BN neck for u and v. Defaults to False.
         triplet_weight (float): ``a``. Defaults to 3.0.
         fused_weight (float): ``w``. Defaults to 0.5.
         loss_cls (dict): Identity loss. Defaults to label-smoothing CE (0.1).
         loss_triplet (dict): Metric loss, called as
-            ``loss(features, labels, instruction_features)``. Defaults to
+            ``loss(features, labels, instr_cls)``. Defaults to
             ``AdaptiveTripletLoss`` with margin 0.3.
         init_cfg (dict, optional): Defaults to a normal (std 0.001) init of
             the classifiers.
 
     Example:
-        >>> head = InstructReIDHead(64, {'ltcc/cc': 10, 'prcc/cc': 7})
-        >>> losses = head.loss(g, u, v, instr_cls, data_samples)
-        >>> samples = head.predict(g, u, v, data_samples)  # 128-d features
+        >>> head = InstructReIDHead(8, {'ltcc/cc': 3, 'prcc/cc': 5},
+        ...                         fusion_channels=6)
+        >>> samples = [
+        ...     ReIDDataSample(metainfo=dict(dataset_name='ltcc'))
+        ...     .set_task('cc').set_pid(p) for p in (0, 0, 2, 2)]
+        >>> g, u, v = torch.randn(4, 8), torch.randn(4, 6), torch.randn(4, 6)
+        >>> instr_cls = torch.randn(4, 16)
+        >>> losses = head.loss(g, u, v, instr_cls, samples)
+        >>> sorted(losses)  # doctest: +NORMALIZE_WHITESPACE
+        ['accuracy_top-1', 'loss_cls_g', 'loss_cls_u', 'loss_cls_v',
+         'loss_triplet_g', 'loss_triplet_u', 'loss_triplet_v']
+        >>> head.predict(g, u, v, samples)[0].pred_feature.shape
+        torch.Size([12])
     """
 
     def __init__(self,
                  in_channels: int,
                  num_classes: Union[int, Dict[str, int]],
                  fusion_channels: Optional[int] = None,
-                 with_fusion: bool = True,
                  share_uv_neck: bool = False,
                  triplet_weight: float = 3.0,
                  fused_weight: float = 0.5,
@@ -116,17 +123,17 @@ class InstructReIDHead(BaseModule):
         self.num_classes = self._check_num_classes(num_classes)
         self.single = isinstance(num_classes, int)
         self.in_channels = in_channels
-        self.fusion_channels = fusion_channels or in_channels
-        self.with_fusion = with_fusion
+        self.fusion_channels = fusion_channels
         self.triplet_weight = triplet_weight
         self.fused_weight = fused_weight
 
-        self.neck_g = BNNeck(in_channels)
+        self.neck_g = self._bn_neck(in_channels)
         self.neck_u = self.neck_v = None
-        if with_fusion:
-            self.neck_u = BNNeck(self.fusion_channels)
+        if self.with_fusion:
+            self.neck_u = self._bn_neck(fusion_channels)
             self.neck_v = (
-                self.neck_u if share_uv_neck else BNNeck(self.fusion_channels))
+                self.neck_u
+                if share_uv_neck else self._bn_neck(fusion_channels))
         self.module_names = {}
         classifiers = {}
         for key, n in self.num_classes.items():
@@ -139,6 +146,15 @@ class InstructReIDHead(BaseModule):
         self.classifiers = nn.ModuleDict(classifiers)
         self.loss_cls = MODELS.build(loss_cls)
         self.loss_triplet = MODELS.build(loss_triplet)
+
+    @property
+    def with_fusion(self) -> bool:
+        """Whether the head uses u and v (``fusion_channels`` is given)."""
+        return self.fusion_channels is not None
+
+    @staticmethod
+    def _bn_neck(channels: int) -> nn.Module:
+        return MODELS.build(dict(type='BNNeck', in_channels=channels))
 
     @staticmethod
     def _check_num_classes(num_classes) -> Dict[str, int]:
@@ -176,7 +192,7 @@ class InstructReIDHead(BaseModule):
         return keys[0]
 
     def loss(self, g: torch.Tensor, u: Optional[torch.Tensor],
-             v: Optional[torch.Tensor], instr_feats: Optional[torch.Tensor],
+             v: Optional[torch.Tensor], instr_cls: Optional[torch.Tensor],
              data_samples: List[ReIDDataSample]) -> Dict[str, torch.Tensor]:
         """Compute the weighted training losses.
 
@@ -184,8 +200,9 @@ class InstructReIDHead(BaseModule):
             g (Tensor): (B, in_channels) image CLS.
             u (Tensor | None): (B, fusion_channels); None without fusion.
             v (Tensor | None): (B, fusion_channels); None without fusion.
-            instr_feats (Tensor | None): (B, C') instruction CLS for the
-                adaptive triplet; None makes it the batch-hard triplet.
+            instr_cls (Tensor | None): (B, C') instruction CLS embeddings
+                for the adaptive triplet; None makes it the batch-hard
+                triplet.
             data_samples (list[ReIDDataSample]): Samples with ``pid`` (and
                 ``dataset_name``/``task`` with several classifiers).
 
@@ -203,17 +220,18 @@ class InstructReIDHead(BaseModule):
         logits_g = classifiers['g'](self.neck_g(g))
         losses = dict(
             loss_cls_g=self.loss_cls(logits_g, labels),
-            loss_triplet_g=a * self.loss_triplet(g, labels, instr_feats))
+            loss_triplet_g=a * self.loss_triplet(g, labels, instr_cls))
         if self.with_fusion:
             if u is None or v is None:
-                raise ValueError('InstructReIDHead(with_fusion=True) needs u '
-                                 'and v')
+                raise ValueError(
+                    f'InstructReIDHead(fusion_channels={self.fusion_channels})'
+                    ' needs u and v; got None')
             for name, feat, neck in (('u', u, self.neck_u), ('v', v,
                                                              self.neck_v)):
                 logits = classifiers[name](neck(feat))
                 losses[f'loss_cls_{name}'] = w * self.loss_cls(logits, labels)
                 losses[f'loss_triplet_{name}'] = a * w * self.loss_triplet(
-                    feat, labels, instr_feats)
+                    feat, labels, instr_cls)
         with torch.no_grad():
             losses['accuracy_top-1'] = (logits_g.argmax(1)
                                         == labels).float().mean() * 100

@@ -1,4 +1,4 @@
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -6,41 +6,7 @@ from mmengine.model import BaseModule
 
 from mmreid_instruct.registry import MODELS
 from mmreid_instruct.structures import ReIDDataSample
-from ..necks import BNNeck
-
-
-def pid_labels(data_samples: Sequence[ReIDDataSample], num_classes: int,
-               device: torch.device, classifier: str) -> torch.Tensor:
-    """The training labels (pids) of a batch, checked against the number of
-    classes of the ID classifier that reads them.
-
-    Args:
-        data_samples (Sequence[ReIDDataSample]): Samples with ``pid``.
-        num_classes (int): Classes of the classifier.
-        device (torch.device): Where to put the labels.
-        classifier (str): The classifier, named in the error.
-
-    Returns:
-        Tensor: (B,) long labels.
-
-    Raises:
-        ValueError: A label is outside ``[0, num_classes)``.
-
-    Example:
-        >>> samples = [ReIDDataSample().set_pid(p) for p in (0, 2)]
-        >>> pid_labels(samples, 3, 'cpu', 'ReIDHead')
-        tensor([0, 2])
-    """
-    labels = torch.tensor([s.pid for s in data_samples],
-                          dtype=torch.long,
-                          device=device)
-    if labels.numel() and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(
-            f'{classifier} has num_classes={num_classes} ({num_classes} '
-            f'classes) but the training labels range over '
-            f'[{labels.min().item()}, {labels.max().item()}]: set '
-            'model.head.num_classes to the number of training identities.')
-    return labels
+from ..utils import pid_labels
 
 
 @MODELS.register_module()
@@ -64,8 +30,13 @@ class ReIDHead(BaseModule):
         init_cfg (dict): Initialisation of the classifier.
 
     Example:
-        >>> head = ReIDHead(in_channels=192, num_classes=100)
-        >>> losses = head.loss((feats, ), data_samples)
+        >>> head = ReIDHead(in_channels=8, num_classes=3)
+        >>> samples = [ReIDDataSample().set_pid(p) for p in (0, 0, 2, 2)]
+        >>> losses = head.loss(torch.randn(4, 8), samples)
+        >>> sorted(losses)
+        ['accuracy_top-1', 'loss_cls', 'loss_triplet']
+        >>> head.predict(torch.randn(4, 8), samples)[0].pred_feature.shape
+        torch.Size([8])
     """
 
     def __init__(self,
@@ -88,7 +59,9 @@ class ReIDHead(BaseModule):
         self.in_channels = in_channels
         self.num_classes = num_classes
         self.test_feature = test_feature
-        self.neck = BNNeck(in_channels) if bn_neck else nn.Identity()
+        self.neck = (
+            MODELS.build(dict(type='BNNeck', in_channels=in_channels))
+            if bn_neck else nn.Identity())
         self.classifier = nn.Linear(in_channels, num_classes, bias=False)
         self.loss_cls = MODELS.build(loss_cls)
         self.loss_triplet = (None if loss_triplet is None else

@@ -30,8 +30,11 @@ class T2IHead(BaseModule):
 
     Example:
         >>> head = T2IHead(img_channels=64, text_channels=48, embed_dims=32)
-        >>> losses = head.loss(img_cls, text_cls, data_samples)
-        >>> head.embed_text(torch.randn(3, 48)).shape
+        >>> samples = [ReIDDataSample().set_pid(p) for p in (0, 0, 1)]
+        >>> img_cls, text_cls = torch.randn(3, 64), torch.randn(3, 48)
+        >>> head.loss(img_cls, text_cls, samples)['loss_t2i'].shape
+        torch.Size([])
+        >>> head.embed_text(text_cls).shape
         torch.Size([3, 32])
     """
 

@@ -6,6 +6,7 @@ import torch
 from mmengine.model import BaseModule
 
 from mmreid_instruct.registry import MODELS
+from ..utils import backbone_tokens
 
 # ViT-B/16 at 128x128, returning every token (CLS first), as in the paper.
 DEFAULT_BACKBONE = dict(
@@ -15,29 +16,6 @@ DEFAULT_BACKBONE = dict(
     patch_size=16,
     out_type='raw',
     with_cls_token=True)
-
-
-def backbone_tokens(output, owner: str) -> torch.Tensor:
-    """The token map (B, 1 + N, C), CLS first, from a backbone's output.
-
-    Args:
-        output (Tensor | tuple[Tensor]): What the backbone returned; for a
-            tuple (one item per output stage) the last item is used.
-        owner (str): The module whose backbone it is, named in the error.
-
-    Returns:
-        Tensor: The (B, 1 + N, C) tokens.
-
-    Raises:
-        ValueError: The output is not a 3-D token map.
-    """
-    tokens = output[-1] if isinstance(output, (tuple, list)) else output
-    if tokens.dim() != 3:
-        raise ValueError(
-            f'the backbone of {owner} must return tokens (B, 1 + N, C), got '
-            f"shape {tuple(tokens.shape)}; for mmpretrain's "
-            "VisionTransformer set out_type='raw' and with_cls_token=True")
-    return tokens
 
 
 @MODELS.register_module()
@@ -100,7 +78,8 @@ class ImageInstructionEncoder(BaseModule):
 
         Returns:
             dict: ``tokens`` (B, 1 + N, C) with CLS first, ``mask``
-            (B, 1 + N) bool, all True, and ``cls`` (B, C).
+            (B, 1 + N) bool, all True, and ``cls`` (B, C), the instruction
+            CLS embedding (``instr_cls`` in :class:`InstructReID`).
         """
         with torch.no_grad() if self.frozen else nullcontext():
             tokens = backbone_tokens(

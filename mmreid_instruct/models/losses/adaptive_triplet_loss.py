@@ -5,29 +5,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmreid_instruct.registry import MODELS
-from .triplet_loss import euclidean_dist, pair_masks
-
-
-def two_hardest_positives(
-        dist: torch.Tensor,
-        pos_mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Indices of the farthest and second-farthest positive of each anchor.
-
-    Ties in distance are broken by the lower sample index (a stable sort).
-    For anchors with fewer than two positives the returned indices point to
-    non-positives; callers mask those anchors out.
-
-    Args:
-        dist (Tensor): (N, N) distances, N >= 2.
-        pos_mask (Tensor): (N, N) bool, True where column j is a positive of
-            anchor i.
-
-    Returns:
-        tuple[Tensor]: ``(p1, p2)``, each (N,) long.
-    """
-    masked = dist.detach().masked_fill(~pos_mask, -float('inf'))
-    order = masked.sort(dim=1, descending=True, stable=True).indices
-    return order[:, 0], order[:, 1]
+from .utils import euclidean_dist, pair_masks, two_hardest_positives
 
 
 def pair_cosine(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
@@ -49,11 +27,11 @@ class AdaptiveTripletLoss(nn.Module):
     """Batch-hard triplet whose margins follow instruction similarity.
 
     The adaptive triplet of Instruct-ReID. With ``D`` the Euclidean distance
-    between features and ``s`` the cosine similarity between the
-    instruction features of two samples (detached: the loss does not train
-    the instruction encoder through ``s``), for every anchor ``a`` with
-    hardest positive ``p1`` (largest ``D``), second-hardest positive ``p2``
-    and hardest negative ``n`` (smallest ``D``)::
+    between features and ``s`` the cosine similarity between the instruction
+    CLS embeddings (``instr_cls``) of two samples, detached, for every
+    anchor ``a`` with hardest positive ``p1`` (largest ``D``),
+    second-hardest positive ``p2`` and hardest negative ``n`` (smallest
+    ``D``)::
 
         l1 = max(0, D(a,p1) - D(a,n) + margin * s(a,p1))
         l2 = max(0, sign(d) * (D(a,p1) - D(a,p2)) + margin * |d|),
@@ -63,10 +41,9 @@ class AdaptiveTripletLoss(nn.Module):
     ``l1`` is averaged over the anchors with a positive and a negative,
     ``l2`` over those of them with at least two positives. Positives exclude
     the anchor itself. Ties in ``D`` among positives go to the lower sample
-    index.
-
-    Without instruction features ``s`` is 1 everywhere, so ``l2`` vanishes
-    and the loss is exactly :class:`TripletLoss` with the same margin.
+    index. Without ``instr_cls``, ``s`` is 1 everywhere, so ``l2`` vanishes
+    and the loss is the batch-hard :class:`TripletLoss` with the same
+    margin. Design notes: ``docs/en/advanced_guides/irm.md``.
 
     Args:
         margin (float): The margin ``m``. Defaults to 0.3.
@@ -80,9 +57,14 @@ class AdaptiveTripletLoss(nn.Module):
 
     Example:
         >>> loss = AdaptiveTripletLoss(margin=0.3)
-        >>> features, instructions = torch.randn(8, 16), torch.randn(8, 32)
+        >>> features, instr_cls = torch.randn(8, 16), torch.randn(8, 32)
         >>> labels = torch.tensor([0, 0, 0, 1, 1, 1, 2, 2])
-        >>> loss(features, labels, instruction_features=instructions)
+        >>> loss(features, labels, instr_cls).shape
+        torch.Size([])
+        >>> one_instruction = instr_cls[:1].expand(8, 32)
+        >>> torch.allclose(loss(features, labels, one_instruction),
+        ...                loss(features, labels))
+        True
     """
 
     def __init__(self,
@@ -99,24 +81,22 @@ class AdaptiveTripletLoss(nn.Module):
         self.loss_weight = loss_weight
         self.sim_tolerance = sim_tolerance
 
-    def forward(
-            self,
-            features: torch.Tensor,
-            labels: torch.Tensor,
-            instruction_features: Optional[torch.Tensor] = None
-    ) -> torch.Tensor:
+    def forward(self,
+                features: torch.Tensor,
+                labels: torch.Tensor,
+                instr_cls: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Compute the loss.
 
         Args:
             features (Tensor): (N, D) features.
             labels (Tensor): (N,) identity labels.
-            instruction_features (Tensor, optional): (N, C) instruction
+            instr_cls (Tensor, optional): (N, C) instruction CLS
                 embeddings; None means identical instructions (``s = 1``).
 
         Returns:
             Tensor: The scalar loss (0 when no anchor is valid).
         """
-        self._check_inputs(features, labels, instruction_features)
+        self._check_inputs(features, labels, instr_cls)
         dist = euclidean_dist(features, features)
         pos_mask, neg_mask = pair_masks(labels)
         num_pos = pos_mask.sum(dim=1)
@@ -128,7 +108,7 @@ class AdaptiveTripletLoss(nn.Module):
         rows = torch.arange(len(labels), device=dist.device)
         d_p1, d_p2 = dist[rows, p1], dist[rows, p2]
         d_n = dist.masked_fill(~neg_mask, float('inf')).min(dim=1).values
-        s_p1, s_p2 = self._similarities(instruction_features, p1, p2, dist)
+        s_p1, s_p2 = self._similarities(instr_cls, p1, p2, dist)
 
         l1 = (d_p1 - d_n + self.margin * s_p1).clamp(min=0)[valid]
         loss = l1.mean()
@@ -142,31 +122,29 @@ class AdaptiveTripletLoss(nn.Module):
         return loss * self.loss_weight
 
     @staticmethod
-    def _similarities(instruction_features: Optional[torch.Tensor],
-                      p1: torch.Tensor, p2: torch.Tensor,
+    def _similarities(instr_cls: Optional[torch.Tensor], p1: torch.Tensor,
+                      p2: torch.Tensor,
                       dist: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """``s(a, p1)`` and ``s(a, p2)`` for every anchor, in dist's dtype."""
-        if instruction_features is None:
+        if instr_cls is None:
             ones = torch.ones_like(dist[:, 0])
             return ones, ones
-        instr = instruction_features.detach()
+        instr = instr_cls.detach()
         return (pair_cosine(instr,
                             p1).to(dist.dtype), pair_cosine(instr,
                                                             p2).to(dist.dtype))
 
     @staticmethod
     def _check_inputs(features: torch.Tensor, labels: torch.Tensor,
-                      instruction_features: Optional[torch.Tensor]) -> None:
+                      instr_cls: Optional[torch.Tensor]) -> None:
         if features.dim() != 2:
             raise ValueError('features must be (N, D), got shape '
                              f'{tuple(features.shape)}')
         if labels.shape != (len(features), ):
             raise ValueError(f'labels must be ({len(features)},) to match '
                              f'features, got shape {tuple(labels.shape)}')
-        if instruction_features is not None and (
-                instruction_features.dim() != 2
-                or len(instruction_features) != len(features)):
-            raise ValueError(
-                f'instruction_features must be ({len(features)}, C) to '
-                'match features, got shape '
-                f'{tuple(instruction_features.shape)}')
+        if instr_cls is not None and (instr_cls.dim() != 2
+                                      or len(instr_cls) != len(features)):
+            raise ValueError(f'instr_cls must be ({len(features)}, C) to '
+                             'match features, got shape '
+                             f'{tuple(instr_cls.shape)}')

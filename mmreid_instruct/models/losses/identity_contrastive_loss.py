@@ -42,8 +42,11 @@ class IdentityContrastiveLoss(nn.Module):
 
     Example:
         >>> loss = IdentityContrastiveLoss(temperature=0.07)
-        >>> image, text = torch.randn(4, 256), torch.randn(4, 256)
-        >>> loss(image, text, torch.tensor([0, 0, 1, 2]))
+        >>> image = text = torch.eye(4)  # each caption matches its image
+        >>> loss(image, text, torch.arange(4)) < 1e-5
+        tensor(True)
+        >>> loss(image, text, torch.tensor([0, 0, 1, 2]))  # 0 and 1: one id
+        tensor(3.5714)
     """
 
     def __init__(self,

@@ -1,4 +1,3 @@
 from .bn_neck import BNNeck
-from .editing_transformer import EditingTransformer
 
-__all__ = ['BNNeck', 'EditingTransformer']
+__all__ = ['BNNeck']

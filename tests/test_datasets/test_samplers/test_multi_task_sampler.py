@@ -1,13 +1,15 @@
 import bisect
-import importlib.util
 import itertools
 import os.path as osp
 from unittest import mock
 
+import multi_task_dist_worker as worker
 import numpy as np
 import pytest
+import sampler_fakes
 import torch.distributed as dist
 from mmengine.dataset import ConcatDataset
+from sampler_fakes import FakeSubDataset, check_seeded_stream, take_batches
 
 from mmreid_instruct.datasets.base_reid_dataset import (BaseReIDDataset,
                                                         make_record)
@@ -15,34 +17,14 @@ from mmreid_instruct.datasets.reid_concat_dataset import ReIDConcatDataset
 from mmreid_instruct.datasets.samplers import MultiTaskPKSampler, PKSampler
 from mmreid_instruct.registry import DATA_SAMPLERS
 
-HERE = osp.dirname(osp.abspath(__file__))
-WORKER = osp.join(HERE, 'multi_task_dist_worker.py')
-
-
-def _load_worker():
-    spec = importlib.util.spec_from_file_location('multi_task_dist_worker',
-                                                  WORKER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-worker = _load_worker()
-FakeSubDataset, FakeConcat = worker.FakeSubDataset, worker.FakeConcat
+WORKER = osp.join(
+    osp.dirname(osp.abspath(__file__)), 'multi_task_dist_worker.py')
 
 
 def make_concat(spec=(('trad', 8), ('cc', 6), ('vi', 5)), seed=0):
     """Sub-datasets of the given tasks and identity counts, with 1 to 9
     images per identity (some fewer than K) and shuffled indices."""
-    return worker.make_concat(spec, seed, 9)
-
-
-def take_batches(sampler, num_batches):
-    stream = iter(sampler)
-    return [
-        list(itertools.islice(stream, sampler.batch_size))
-        for _ in range(num_batches)
-    ]
+    return sampler_fakes.make_concat(spec, seed, 9)
 
 
 def dataset_of(concat, global_index):
@@ -141,24 +123,13 @@ def test_task_frequencies_follow_the_ratios(ratios, expected):
     assert (np.abs(freq - expected) <= tol).all(), (freq, expected)
 
 
-def test_deterministic_with_seed_and_different_across_seeds():
+def test_seeded_stream_of_global_index_and_sample_seed_pairs():
     concat = make_concat()
-    a = take_batches(MultiTaskPKSampler(concat, 3, 2, seed=3), 40)
-    b = take_batches(MultiTaskPKSampler(concat, 3, 2, seed=3), 40)
-    c = take_batches(MultiTaskPKSampler(concat, 3, 2, seed=4), 40)
-    assert a == b
-    assert a != c
-
-
-def test_yields_global_index_and_sample_seed_pairs():
-    concat = make_concat()
-    batches = take_batches(MultiTaskPKSampler(concat, 3, 2, seed=0), 20)
-    seeds = [s for batch in batches for _, s in batch]
-    assert len(set(seeds)) == len(seeds)
+    batches = check_seeded_stream(
+        lambda seed: MultiTaskPKSampler(concat, 3, 2, seed=seed), 40,
+        len(concat))
     for batch in batches:
-        indices = [i for i, _ in batch]
-        assert all(0 <= i < len(concat) for i in indices)
-        local_pids(concat, indices)
+        local_pids(concat, [i for i, _ in batch])  # one sub-dataset
 
 
 @pytest.mark.parametrize('block', [7, MultiTaskPKSampler.BLOCK])

@@ -1,38 +1,16 @@
-import itertools
 from unittest import mock
 
 import numpy as np
 import pytest
+from sampler_fakes import (FakeSubDataset, check_seeded_stream, random_pids,
+                           take_batches)
 
 from mmreid_instruct.datasets.samplers import PKSampler
 
 
-class FakeDataset:
-
-    def __init__(self, pids):
-        self.pids = np.asarray(pids)
-
-    def get_pids(self):
-        return self.pids
-
-    def __len__(self):
-        return len(self.pids)
-
-
 def make_dataset(seed=0, num_ids=10):
-    rng = np.random.default_rng(seed)
-    # Identities with 1 to 9 images, so some have fewer than K.
-    pids = np.concatenate(
-        [np.full(rng.integers(1, 10), pid) for pid in range(num_ids)])
-    return FakeDataset(rng.permutation(pids))
-
-
-def take_batches(sampler, num_batches):
-    stream = iter(sampler)
-    return [
-        list(itertools.islice(stream, sampler.batch_size))
-        for _ in range(num_batches)
-    ]
+    """Identities with 1 to 9 images, so some have fewer than K."""
+    return FakeSubDataset(random_pids(np.random.default_rng(seed), num_ids, 9))
 
 
 def test_every_batch_has_p_ids_times_k_images():
@@ -64,21 +42,10 @@ def test_epoch_visits_every_image_except_the_leftover_groups():
     assert len(missing) <= leftover_groups * k
 
 
-def test_deterministic_with_seed_and_different_across_seeds():
+def test_seeded_stream_of_index_and_sample_seed_pairs():
     dataset = make_dataset()
-    a = take_batches(PKSampler(dataset, 4, 2, seed=3), 20)
-    b = take_batches(PKSampler(dataset, 4, 2, seed=3), 20)
-    c = take_batches(PKSampler(dataset, 4, 2, seed=4), 20)
-    assert a == b
-    assert a != c
-
-
-def test_yields_index_and_sample_seed_pairs():
-    dataset = make_dataset()
-    batch = take_batches(PKSampler(dataset, 4, 2, seed=0), 1)[0]
-    indices, seeds = zip(*batch)
-    assert all(0 <= i < len(dataset) for i in indices)
-    assert len(set(seeds)) == len(seeds)
+    check_seeded_stream(lambda seed: PKSampler(dataset, 4, 2, seed=seed), 20,
+                        len(dataset))
 
 
 def test_skip_continues_the_same_stream():
@@ -104,4 +71,4 @@ def test_ranks_split_the_global_stream():
 
 def test_too_few_identities_is_a_clear_error():
     with pytest.raises(ValueError, match='fewer than num_pids=8'):
-        PKSampler(FakeDataset([0, 0, 1, 1]), num_pids=8, num_instances=2)
+        PKSampler(FakeSubDataset([0, 0, 1, 1]), num_pids=8, num_instances=2)

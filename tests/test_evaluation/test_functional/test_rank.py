@@ -5,6 +5,7 @@ import torch
 from mmreid_instruct.evaluation.functional.distance import pairwise_distance
 from mmreid_instruct.evaluation.functional.rank import (
     evaluate_rank, evaluate_rank_from_features)
+from mmreid_instruct.evaluation.functional.rank_protocol import RankProtocol
 from ..reference import reference_evaluate
 
 
@@ -22,7 +23,7 @@ def _example():
 
 
 def test_hand_worked_market_example():
-    res = evaluate_rank(*_example(), max_rank=5)
+    res = evaluate_rank(*_example(), protocol=RankProtocol(max_rank=5))
     # Non-junk ranking g1, g2, g5, g4: matches at ranks 2 and 4.
     assert res['num_valid_queries'] == 1
     assert res['cmc'].tolist() == [0.0, 1.0, 1.0, 1.0, 1.0]
@@ -31,7 +32,8 @@ def test_hand_worked_market_example():
 
 
 def test_junk_pids_empty_keeps_distractors_as_negatives():
-    res = evaluate_rank(*_example(), max_rank=5, junk_pids=())
+    res = evaluate_rank(
+        *_example(), protocol=RankProtocol(max_rank=5, junk_pids=()))
     # g3 now ranks first as a negative: matches at ranks 3 and 5.
     assert res['mAP'] == pytest.approx((1 / 3 + 2 / 5) / 2)
     assert res['cmc'][:3].tolist() == [0.0, 0.0, 1.0]
@@ -40,7 +42,8 @@ def test_junk_pids_empty_keeps_distractors_as_negatives():
 def test_ties_are_broken_by_gallery_index():
     distmat = np.array([[0.2, 0.2, 0.2, 0.2]])
     res = evaluate_rank(
-        distmat, [1], [2, 1, 2, 1], [0], [1, 1, 1, 1], max_rank=4)
+        distmat, [1], [2, 1, 2, 1], [0], [1, 1, 1, 1],
+        protocol=RankProtocol(max_rank=4))
     # Order g0, g1, g2, g3: matches at ranks 2 and 4.
     assert res['mAP'] == pytest.approx((1 / 2 + 2 / 4) / 2)
     assert res['cmc'].tolist() == [0.0, 1.0, 1.0, 1.0]
@@ -49,12 +52,12 @@ def test_ties_are_broken_by_gallery_index():
 def test_clothes_modes_hand_worked():
     distmat = np.array([[0.1, 0.2, 0.3, 0.4]])
     g_pids, g_cams, g_clothes = [1, 2, 1, 1], [1, 1, 1, 1], [5, 0, 6, 5]
-    kw = dict(q_clothes_ids=[5], g_clothes_ids=g_clothes, max_rank=3)
-    general = evaluate_rank(distmat, [1], g_pids, [0], g_cams, **kw)
+    args = (distmat, [1], g_pids, [0], g_cams, [5], g_clothes)
+    general = evaluate_rank(*args, protocol=RankProtocol(max_rank=3))
     cc = evaluate_rank(
-        distmat, [1], g_pids, [0], g_cams, clothes_mode='cc', **kw)
+        *args, protocol=RankProtocol(max_rank=3, clothes_mode='cc'))
     sc = evaluate_rank(
-        distmat, [1], g_pids, [0], g_cams, clothes_mode='sc', **kw)
+        *args, protocol=RankProtocol(max_rank=3, clothes_mode='sc'))
     # general: matches g0, g2, g3 at ranks 1, 3, 4.
     assert general['mAP'] == pytest.approx((1 + 2 / 3 + 3 / 4) / 3)
     # cc: g0 and g3 (same clothes) are junk; ranking g1, g2: match at 2.
@@ -71,8 +74,7 @@ def test_match_clothes_makes_other_outfits_negatives():
         distmat, [1], [1, 2, 1, 1], [0], [1, 1, 1, 0],
         q_clothes_ids=[5],
         g_clothes_ids=[6, 0, 5, 5],
-        match_clothes=True,
-        max_rank=3)
+        protocol=RankProtocol(match_clothes=True, max_rank=3))
     # g0 (same pid, other clothes) is a negative; g3 (same pid, clothes
     # and camera) is junk; the only match g2 ranks 3rd.
     assert res['mAP'] == pytest.approx(1 / 3)
@@ -80,15 +82,17 @@ def test_match_clothes_makes_other_outfits_negatives():
 
 
 def test_ap_topk_window_hand_worked():
-    distmat, q_pids, g_pids, q_cams, g_cams = _example()
-    res = evaluate_rank(
-        distmat, q_pids, g_pids, q_cams, g_cams, max_rank=5, ap_topk=4)
+
+    def window(ap_topk):
+        return evaluate_rank(
+            *_example(), protocol=RankProtocol(max_rank=5, ap_topk=ap_topk))
+
+    res = window(4)
     # Raw first 4: g3 (junk), g0 (junk), g1, g2 -> window g1, g2: one
     # match at rank 2 -> AP 1/2; g4 is outside the window.
     assert res['mAP'] == pytest.approx(1 / 2)
     assert res['num_valid_queries'] == 1
-    res = evaluate_rank(
-        distmat, q_pids, g_pids, q_cams, g_cams, max_rank=5, ap_topk=2)
+    res = window(2)
     # Window holds only junk: the query still counts, with AP 0.
     assert res['mAP'] == 0.0
     assert res['cmc'].tolist() == [0.0] * 5
@@ -96,7 +100,8 @@ def test_ap_topk_window_hand_worked():
 
 def test_max_rank_larger_than_gallery():
     res = evaluate_rank(
-        np.array([[0.3, 0.1]]), [1], [1, 2], [0], [1, 1], max_rank=6)
+        np.array([[0.3, 0.1]]), [1], [1, 2], [0], [1, 1],
+        protocol=RankProtocol(max_rank=6))
     assert res['cmc'].tolist() == [0.0, 1.0, 1.0, 1.0, 1.0, 1.0]
 
 
@@ -106,9 +111,14 @@ def test_no_valid_query_warns_and_reports_zero():
     assert res['num_valid_queries'] == 0 and res['mAP'] == 0.0
 
 
-def test_no_camera_filtering_with_none():
+def test_no_camera_filtering_without_use_camera():
+    no_cameras = RankProtocol(max_rank=2, use_camera=False)
     res = evaluate_rank(
-        np.array([[0.3, 0.1]]), [1], [1, 2], None, None, max_rank=2)
+        np.array([[0.3, 0.1]]), [1], [1, 2], protocol=no_cameras)
+    assert res['cmc'].tolist() == [0.0, 1.0]
+    # Camera ids given anyway are ignored: g0 is not same-camera junk.
+    res = evaluate_rank(
+        np.array([[0.3, 0.1]]), [1], [1, 2], [0], [0, 0], protocol=no_cameras)
     assert res['cmc'].tolist() == [0.0, 1.0]
 
 
@@ -120,10 +130,8 @@ def test_no_camera_filtering_with_none():
     (dict(g_camids=[0, 0]), 'g_camids has 2 entries'),
     (dict(distmat=np.array([[0., np.nan, 1.], [0., 1., 2.]])), 'NaN'),
     (dict(clothes_mode='cc'), 'needs q_clothes_ids'),
-    (dict(clothes_mode='xx'), 'clothes_mode must be'),
-    (dict(max_rank=0), 'max_rank'),
-    (dict(ap_topk=0), 'ap_topk'),
-    (dict(q_camids=None), 'both be given'),
+    (dict(q_camids=None), 'needs q_camids and g_camids'),
+    (dict(chunk_size=0), 'chunk_size must be None or a positive'),
 ])
 def test_bad_input_errors(kwargs, match):
     args = dict(
@@ -132,10 +140,50 @@ def test_bad_input_errors(kwargs, match):
         g_pids=[1, 2, 3],
         q_camids=[0, 0],
         g_camids=[1, 1, 1])
-    options = {k: kwargs.pop(k) for k in list(kwargs) if k not in args}
+    chunk_size = kwargs.pop('chunk_size', None)
+    protocol = {k: kwargs.pop(k) for k in list(kwargs) if k not in args}
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
-        evaluate_rank(args.pop('distmat'), *args.values(), **options)
+        evaluate_rank(
+            args.pop('distmat'),
+            *args.values(),
+            protocol=RankProtocol(**protocol),
+            chunk_size=chunk_size)
+
+
+@pytest.mark.parametrize('options, match', [
+    (dict(clothes_mode='xx'), 'clothes_mode must be'),
+    (dict(max_rank=0), 'max_rank must be a positive integer'),
+    (dict(max_rank=True), 'max_rank'),
+    (dict(ap_topk=0), 'ap_topk must be None or a positive integer'),
+    (dict(clothes_mode='cc', match_clothes=True), 'cannot be combined'),
+])
+def test_bad_protocol_errors(options, match):
+    with pytest.raises(ValueError, match=match):
+        RankProtocol(**options)
+
+
+@pytest.mark.parametrize('options, match', [
+    (dict(junk_pids=['a']), 'junk_pids must be a sequence of integers'),
+    (dict(use_camera=None), 'use_camera must be True or False'),
+    (dict(match_clothes='yes'), 'match_clothes must be True or False'),
+])
+def test_bad_protocol_types(options, match):
+    with pytest.raises(TypeError, match=match):
+        RankProtocol(**options)
+
+
+def test_protocol_is_frozen_and_normalised():
+    protocol = RankProtocol(junk_pids=[np.int64(0), -1], max_rank=np.int8(5))
+    assert protocol.junk_pids == (0, -1) and type(protocol.max_rank) is int
+    assert RankProtocol(match_clothes=np.bool_(True)).match_clothes is True
+    assert RankProtocol().uses_clothes is False
+    assert RankProtocol(clothes_mode='sc').uses_clothes is True
+    with pytest.raises(AttributeError):
+        protocol.max_rank = 3
+    with pytest.raises(ValueError, match=r"X does not support \{'ap_topk'"):
+        RankProtocol(ap_topk=5).reject(['clothes_mode', 'ap_topk'], 'X')
+    RankProtocol(ap_topk=5).reject(['clothes_mode'], 'X')
 
 
 def test_float_pids_rejected():
@@ -172,18 +220,19 @@ def test_features_chunked_equal_full_matrix(metric):
 def test_torch_inputs_equal_numpy():
     q_feats, g_feats, labels = _random_case(1)
     distmat = pairwise_distance(q_feats, g_feats)
-    res_np = evaluate_rank(distmat, *labels, ap_topk=50)
+    window = RankProtocol(ap_topk=50)
+    res_np = evaluate_rank(distmat, *labels, protocol=window)
     res_t = evaluate_rank(
         torch.from_numpy(distmat),
         *[torch.from_numpy(x) for x in labels],
-        ap_topk=50)
+        protocol=window)
     np.testing.assert_array_equal(res_np['cmc'], res_t['cmc'])
     assert res_np['mAP'] == res_t['mAP']
     res_f = evaluate_rank_from_features(
         torch.from_numpy(q_feats),
         torch.from_numpy(g_feats),
         *labels,
-        ap_topk=50)
+        protocol=window)
     assert res_f['mAP'] == res_np['mAP']
 
 

@@ -3,7 +3,8 @@ import pytest
 
 from mmreid_instruct.evaluation.functional.distance import pairwise_distance
 from mmreid_instruct.evaluation.functional.rank_list import (
-    rank_list, rank_list_from_features, stable_topk)
+    rank_list, rank_list_from_features)
+from mmreid_instruct.evaluation.functional.utils import stable_topk
 
 
 def test_rank_list_orders_by_distance_then_index():

@@ -1,4 +1,4 @@
-"""Property tests: the fast evaluator against a simple per-query loop."""
+"""Property tests: both ranking paths against a simple per-query loop."""
 import warnings
 
 import numpy as np
@@ -6,8 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mmreid_instruct.evaluation.functional import rank_positions
 from mmreid_instruct.evaluation.functional.rank import evaluate_rank
+from mmreid_instruct.evaluation.functional.rank_protocol import RankProtocol
+from ..paths import (PROTOCOL_OPTIONS, evaluate_both, reference_path,
+                     tiny_kernel_limits)
 from ..reference import reference_evaluate
 
 
@@ -33,50 +35,26 @@ def cases(draw):
         g_camids=rng.integers(0, 3, num_g),
         q_clothes_ids=rng.integers(0, 3, num_q),
         g_clothes_ids=rng.integers(0, 3, num_g))
-    options = draw(
-        st.sampled_from([{}, {
-            'clothes_mode': 'cc'
-        }, {
-            'clothes_mode': 'sc'
-        }, {
-            'match_clothes': True
-        }, {
-            'junk_pids': ()
-        }, {
-            'junk_pids': (0, -1)
-        }, {
-            'no_camera': True
-        }, {
-            'ap_topk': draw(st.integers(1, 45))
-        }]))
-    if options.pop('no_camera', False):
-        labels['q_camids'] = labels['g_camids'] = None
+    options = dict(
+        draw(
+            st.sampled_from(PROTOCOL_OPTIONS +
+                            ({
+                                'ap_topk': draw(st.integers(1, 45))
+                            }, ))))
     options['max_rank'] = draw(st.integers(1, 50))
     return distmat, labels, options
 
 
 def check_against_reference(distmat, labels, options, chunk_size=None):
+    """``evaluate_rank`` (on the current path) equals the per-query loop."""
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', UserWarning)
         res = evaluate_rank(
             distmat,
-            labels['q_pids'],
-            labels['g_pids'],
-            labels['q_camids'],
-            labels['g_camids'],
-            q_clothes_ids=labels['q_clothes_ids'],
-            g_clothes_ids=labels['g_clothes_ids'],
-            chunk_size=chunk_size,
-            **options)
-    ref = reference_evaluate(
-        distmat,
-        labels['q_pids'],
-        labels['g_pids'],
-        labels['q_camids'],
-        labels['g_camids'],
-        q_clothes_ids=labels['q_clothes_ids'],
-        g_clothes_ids=labels['g_clothes_ids'],
-        **options)
+            *labels.values(),
+            protocol=RankProtocol(**options),
+            chunk_size=chunk_size)
+    ref = reference_evaluate(distmat, *labels.values(), **options)
     assert res['num_valid_queries'] == ref['num_valid_queries']
     assert len(res['cmc']) == options['max_rank']
     np.testing.assert_allclose(res['cmc'], ref['cmc'], atol=1e-12)
@@ -90,12 +68,25 @@ def test_matches_reference(case, chunk_size):
     check_against_reference(*case, chunk_size=chunk_size)
 
 
-@pytest.mark.parametrize('fraction', [0.0, 2.0])
+@pytest.mark.parametrize('path', [tiny_kernel_limits, reference_path])
 @settings(max_examples=60, deadline=None)
-@given(case=cases())
-def test_both_position_paths_match_reference(fraction, case):
-    # 0 sends every row to the sort path, 2 every float row to the prefix.
-    with pytest.MonkeyPatch.context() as m:
-        m.setattr(rank_positions, '_PREFIX_FRACTION', fraction)
-        m.setattr(rank_positions, '_TIE_SCAN_LIMIT', 2)
-        check_against_reference(*case)
+@given(case=cases(), chunk_size=st.sampled_from([None, 1, 2]))
+def test_each_path_matches_reference(path, case, chunk_size):
+    # tiny_kernel_limits splits rows into segments of one or two columns
+    # and argsorts the rows with 3+ wanted items.
+    with path():
+        check_against_reference(*case, chunk_size=chunk_size)
+
+
+@pytest.mark.parametrize('limits', [False, True])
+@settings(max_examples=100, deadline=None)
+@given(case=cases(), chunk_size=st.sampled_from([None, 1, 2]))
+def test_fast_path_equals_reference_path(limits, case, chunk_size):
+    distmat, labels, options = case
+    if limits:
+        with tiny_kernel_limits():
+            evaluate_both(
+                distmat, *labels.values(), chunk_size=chunk_size, **options)
+    else:
+        evaluate_both(
+            distmat, *labels.values(), chunk_size=chunk_size, **options)

@@ -1,6 +1,7 @@
-"""The torch (GPU) code path. Without CUDA it is exercised on CPU tensors
-through a row source that keeps them as tensors; with CUDA the public
-functions are compared on the GPU."""
+"""The torch (GPU) code path: the stable-argsort reference path on
+tensors. Without CUDA it is exercised on CPU tensors through a row source
+that keeps them as tensors; with CUDA the public functions are compared on
+the GPU."""
 import warnings
 
 import numpy as np
@@ -11,11 +12,15 @@ from mmreid_instruct.evaluation.functional import rank_positions
 from mmreid_instruct.evaluation.functional.distance import (
     distance_from_parts, pairwise_distance, row_factors)
 from mmreid_instruct.evaluation.functional.rank import (
-    _evaluate, evaluate_rank, evaluate_rank_from_features)
+    evaluate_rank, evaluate_rank_from_features, evaluate_source)
+from mmreid_instruct.evaluation.functional.rank_protocol import (MatchRules,
+                                                                 RankProtocol)
+from mmreid_instruct.evaluation.functional.utils import RowSource
+from ..paths import PROTOCOL_OPTIONS
 
 
-class TorchRows:
-    """A row source holding a CPU tensor, run through the torch kernel."""
+class TorchRows(RowSource):
+    """A row source holding a CPU tensor, ranked on the torch path."""
     is_torch = True
     check_blocks = True
 
@@ -42,17 +47,7 @@ def _case(seed, levels=4, num_q=30, num_g=80):
     return distmat, labels, clothes
 
 
-OPTIONS = [{}, {
-    'clothes_mode': 'cc'
-}, {
-    'clothes_mode': 'sc'
-}, {
-    'match_clothes': True
-}, {
-    'ap_topk': 7
-}, {
-    'junk_pids': ()
-}]
+OPTIONS = PROTOCOL_OPTIONS + ({'ap_topk': 7}, )
 
 
 @pytest.mark.parametrize('options', OPTIONS)
@@ -60,22 +55,16 @@ OPTIONS = [{}, {
 def test_torch_kernel_equals_numpy(options, chunk_size):
     for seed in range(5):
         distmat, labels, clothes = _case(seed)
-        kwargs = dict(
-            max_rank=20,
-            chunk_size=chunk_size,
-            **clothes,
-            **dict(
-                dict(
-                    junk_pids=(-1, ),
-                    clothes_mode=None,
-                    match_clothes=False,
-                    ap_topk=None), **options))
-        args = (labels['q_pids'], labels['g_pids'], labels['q_camids'],
-                labels['g_camids'])
+        protocol = RankProtocol(max_rank=20, **options)
+        args = (*labels.values(), *clothes.values())
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', UserWarning)
-            expected = evaluate_rank(distmat, *args, **kwargs)
-            got = _evaluate(TorchRows(distmat), *args, **kwargs)
+            expected = evaluate_rank(
+                distmat, *args, protocol=protocol, chunk_size=chunk_size)
+            source = TorchRows(distmat)
+            got = evaluate_source(source,
+                                  MatchRules(protocol, source.shape, *args),
+                                  chunk_size)
         np.testing.assert_array_equal(got['cmc'], expected['cmc'])
         assert got['mAP'] == expected['mAP']
         assert got['mINP'] == expected['mINP']
@@ -87,18 +76,11 @@ def test_torch_kernel_reports_nan():
     distmat[:] = 1
     distmat[0, 5] = np.nan
     labels['q_pids'][:] = labels['g_pids'][0] = 1
+    source = TorchRows(distmat)
+    rules = MatchRules(
+        RankProtocol(max_rank=5, junk_pids=()), source.shape, *labels.values())
     with pytest.raises(ValueError, match='NaN'):
-        _evaluate(
-            TorchRows(distmat),
-            *labels.values(),
-            max_rank=5,
-            q_clothes_ids=None,
-            g_clothes_ids=None,
-            clothes_mode=None,
-            match_clothes=False,
-            junk_pids=(),
-            ap_topk=None,
-            chunk_size=None)
+        evaluate_source(source, rules)
 
 
 @pytest.mark.parametrize('metric', ['euclidean', 'cosine'])
@@ -124,7 +106,7 @@ def test_cuda_equals_cpu(options):
             seed, levels=1000, num_q=200, num_g=3000)
         args = list(labels.values())
         cuda_args = [torch.from_numpy(a).cuda() for a in args]
-        kwargs = dict(clothes, **options)
+        kwargs = dict(clothes, protocol=RankProtocol(**options))
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', UserWarning)
             expected = evaluate_rank(distmat, *args, **kwargs)
@@ -146,22 +128,17 @@ def test_cuda_equals_cpu(options):
         assert gpu['mAP'] == pytest.approx(cpu['mAP'], abs=1e-12)
 
 
-@pytest.mark.parametrize('backend', ['numpy', 'numba'])
-def test_cpu_tensors_use_the_cpu_kernel(monkeypatch, backend):
-    if backend == 'numba':
-        pytest.importorskip('numba')
+def test_cpu_tensors_take_the_counting_kernel(monkeypatch):
     distmat, labels, _ = _case(1)
     calls = []
-    name = f'_positions_block_{backend}'
-    kernel = getattr(rank_positions, name)
+    kernel = rank_positions._counted_positions
 
     def spy(*args):
         calls.append(1)
         return kernel(*args)
 
-    monkeypatch.setattr(rank_positions, name, spy)
+    monkeypatch.setattr(rank_positions, '_counted_positions', spy)
     evaluate_rank(
         torch.from_numpy(distmat),
-        *[torch.from_numpy(v) for v in labels.values()],
-        backend=backend)
+        *[torch.from_numpy(v) for v in labels.values()])
     assert calls

@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
+from mmreid_instruct.evaluation.functional.rank_protocol import RankProtocol
 from mmreid_instruct.evaluation.functional.single_shot import (
-    evaluate_single_gallery_shot, evaluate_single_gallery_shot_distmat,
+    evaluate_single_gallery_shot, evaluate_single_gallery_shot_from_features,
     sample_single_shot)
 
 
@@ -25,8 +26,12 @@ def test_cuhk03_classic_hand_worked():
     # (pid 3, d=0.1) always ranks first. Own = g1 -> rank 2, g2 -> rank 3.
     distmat = np.array([[0.0, 0.5, 3.0, 1.0, 2.0, 0.1]])
     g_pids, g_cams = [1, 1, 1, 2, 2, 3], [0, 1, 1, 1, 1, 1]
-    res = evaluate_single_gallery_shot_distmat(
-        distmat, [1], g_pids, [0], g_cams, max_rank=4, num_repeats=10)
+    res = evaluate_single_gallery_shot(
+        distmat, [1],
+        g_pids, [0],
+        g_cams,
+        protocol=RankProtocol(max_rank=4),
+        num_repeats=10)
     g1_drawn = np.mean([
         np.random.default_rng(s).random(6)[1]
         < np.random.default_rng(s).random(6)[2] for s in range(10)
@@ -41,16 +46,34 @@ def test_single_shot_features_equal_distmat():
     q, g = rng.normal(size=(6, 4)), rng.normal(size=(30, 4))
     labels = ([0, 1, 2, 3, 4,
                9], rng.integers(0, 6, 30), [0] * 6, rng.integers(0, 2, 30))
-    a = evaluate_single_gallery_shot(q, g, *labels, max_rank=5)
-    b = evaluate_single_gallery_shot_distmat(
-        ((q[:, None] - g[None])**2).sum(-1), *labels, max_rank=5)
+    protocol = RankProtocol(max_rank=5)
+    a = evaluate_single_gallery_shot_from_features(
+        q, g, *labels, protocol=protocol)
+    b = evaluate_single_gallery_shot(
+        ((q[:, None] - g[None])**2).sum(-1), *labels, protocol=protocol)
     np.testing.assert_allclose(a['cmc'], b['cmc'])
     assert a['num_valid_queries'] == b['num_valid_queries'] == 5
 
 
-def test_single_shot_rejects_clothes_options():
+@pytest.mark.parametrize(
+    'options',
+    [dict(clothes_mode='cc'),
+     dict(match_clothes=True),
+     dict(ap_topk=5)])
+def test_single_shot_rejects_clothes_options(options):
     with pytest.raises(ValueError, match='does not support'):
-        evaluate_single_gallery_shot(
+        evaluate_single_gallery_shot_from_features(
             np.zeros((1, 2)),
             np.zeros((1, 2)), [1], [1], [0], [1],
-            clothes_mode='cc')
+            protocol=RankProtocol(**options))
+
+
+def test_single_shot_bad_repeats_and_no_cameras():
+    with pytest.raises(ValueError, match='num_repeats must be a positive'):
+        evaluate_single_gallery_shot(
+            np.zeros((1, 2)), [1], [1, 2], [0], [1, 1], num_repeats=0)
+    # Without the camera rule the same-camera g0 is the query's match.
+    res = evaluate_single_gallery_shot(
+        np.array([[0.1, 0.2]]), [1], [1, 2],
+        protocol=RankProtocol(max_rank=1, use_camera=False))
+    assert res['cmc'].tolist() == [1.0]

@@ -136,9 +136,12 @@ def test_dataset_names_give_sets_of_one_task_their_own_protocol():
     ltcc = [dict(s, dataset_name='ltcc') for s in random_set('trad', 2)]
     samples = market + ltcc
     general = run(ReIDMetric(dataset_names=['market']), samples)
-    cc = run(ReIDMetric(dataset_names='ltcc', clothes_mode='cc'), samples)
+    cc = run(
+        ReIDMetric(dataset_names='ltcc', protocol=dict(clothes_mode='cc')),
+        samples)
     assert general == run(ReIDMetric(tasks=['trad']), market)
-    assert cc == run(ReIDMetric(tasks=['trad'], clothes_mode='cc'), ltcc)
+    assert cc == run(
+        ReIDMetric(tasks=['trad'], protocol=dict(clothes_mode='cc')), ltcc)
     assert set(general) == {
         f'market/trad/{k}'
         for k in ('R1', 'R5', 'R10', 'mAP', 'mINP')

@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 
+from mmreid_instruct.evaluation.functional.single_shot import \
+    sample_single_shot
 from mmreid_instruct.evaluation.metrics.t2i_metric import T2IMetric
 from mmreid_instruct.evaluation.metrics.task_free_metric import \
     TaskFreeReIDMetric
@@ -50,8 +52,6 @@ def test_vi_single_shot_trials_average():
     # Break the twins: g3 moves far away, to (40, 40).
     samples[5]['pred_feature'] = samples[5]['pred_feature'] * 0 + 40.
     trials = run_metric(VIReIDMetric(num_trials=10), samples)
-    from mmreid_instruct.evaluation.functional.single_shot import \
-        sample_single_shot
     pids = np.array([1, 1, 2, 2, 3])
     cams = np.array([0, 1, 0, 0, 3])
     drew_g2 = np.mean(
@@ -73,8 +73,10 @@ def test_vi_both_directions_pool_by_modality():
     assert res['vi/vis2ir/mAP'] == pytest.approx(100.0)
     with pytest.raises(ValueError, match='directions'):
         VIReIDMetric(directions=('up2down', ))
-    with pytest.raises(ValueError, match='does not support'):
-        VIReIDMetric(clothes_mode='cc')
+    for options in (dict(clothes_mode='cc'), dict(match_clothes=True),
+                    dict(ap_topk=5)):
+        with pytest.raises(ValueError, match='does not support'):
+            VIReIDMetric(protocol=options)
 
 
 def test_t2i_ignores_cameras_and_uses_cosine():
@@ -94,6 +96,11 @@ def test_t2i_ignores_cameras_and_uses_cosine():
         't2i/mAP': 100.0,
         't2i/mINP': 100.0
     })
+    # A protocol dict is merged over the T2I defaults.
+    metric = T2IMetric(protocol=dict(ap_topk=1), topk=(1, 2))
+    assert metric.protocol.use_camera is False
+    assert metric.protocol.junk_pids == () and metric.protocol.ap_topk == 1
+    assert run_metric(metric, samples)['t2i/mAP'] == pytest.approx(100.0)
 
 
 def test_task_free_mixes_galleries_and_keeps_sets_apart():
@@ -120,3 +127,9 @@ def test_task_free_mixes_galleries_and_keeps_sets_apart():
     assert res['task_free/li/mAP'] == pytest.approx(100.0)
     with pytest.raises(ValueError, match='unknown keys'):
         TaskFreeReIDMetric(task_rules=dict(li=dict(colour=True)))
+    with pytest.raises(ValueError, match='clothes_mode must be'):
+        TaskFreeReIDMetric(task_rules=dict(cc=dict(clothes_mode='xx')))
+    with pytest.raises(ValueError, match=r"does not support \['ap_topk'"):
+        TaskFreeReIDMetric(protocol=dict(ap_topk=5))
+    with pytest.raises(ValueError, match='use task_rules'):
+        TaskFreeReIDMetric(query_cameras=[0])

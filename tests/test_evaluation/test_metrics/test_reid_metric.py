@@ -5,6 +5,8 @@ import pytest
 import torch
 
 from mmreid_instruct.evaluation.metrics.reid_metric import ReIDMetric
+from mmreid_instruct.evaluation.metrics.single_gallery_shot_metric import \
+    SingleGalleryShotMetric
 from mmreid_instruct.registry import METRICS
 from mmreid_instruct.structures.reid_data_sample import ReIDDataSample
 
@@ -117,7 +119,7 @@ def test_match_clothes_is_automatic_for_li():
     res = run_metric(ReIDMetric(), samples)
     assert res['li/mAP'] == pytest.approx(100.0)
     # Without clothes matching, g1 is a match again.
-    res = run_metric(ReIDMetric(match_clothes=False), samples)
+    res = run_metric(ReIDMetric(protocol=dict(match_clothes=False)), samples)
     assert res['li/mAP'] == pytest.approx(75.0)
 
 
@@ -132,7 +134,7 @@ def test_camera_subsets():
 def test_rank_list_dump(tmp_path):
     out = tmp_path / 'ranks.json'
     run_metric(
-        ReIDMetric(rank_list_file=str(out), rank_list_topk=3), toy_samples())
+        ReIDMetric(rank_list=dict(out_file=str(out), topk=3)), toy_samples())
     data = json.loads(out.read_text())
     (entry, ) = data['sets']
     assert entry['task'] == 'trad'
@@ -147,16 +149,27 @@ def test_bad_arguments():
         ReIDMetric(metric='manhattan')
     with pytest.raises(ValueError, match='topk'):
         ReIDMetric(topk=(1, 100))
-    with pytest.raises(ValueError, match='rank_list_file'):
-        ReIDMetric(rank_list_file='x.txt')
+    with pytest.raises(ValueError, match='out_file must end with .json'):
+        ReIDMetric(rank_list=dict(out_file='x.txt'))
+    with pytest.raises(ValueError, match='rank_list topk'):
+        ReIDMetric(rank_list=dict(out_file='x.json', topk=0))
+    with pytest.raises(TypeError, match='rank_list must be None or a dict'):
+        ReIDMetric(rank_list='x.json')
+    with pytest.raises(TypeError, match=r"unknown keys \['clothes'\]"):
+        ReIDMetric(protocol=dict(clothes='cc'))
+    with pytest.raises(ValueError, match='clothes_mode must be'):
+        ReIDMetric(protocol=dict(clothes_mode='xx'))
+    with pytest.raises(ValueError, match='topk'):
+        ReIDMetric(topk=(1, 20), protocol=dict(max_rank=10))
     metric = ReIDMetric()
     with pytest.raises(KeyError, match='pred_feature'):
         metric.process(None, [{'pid': 1, 'subset': 'query'}])
 
 
 def test_cuhk03_classic_single_gallery_shot():
-    res = run_metric(
-        ReIDMetric(single_gallery_shot=True, topk=(1, 2)), toy_samples())
+    metric = METRICS.build(
+        dict(type='SingleGalleryShotMetric', num_repeats=10, topk=(1, 2)))
+    res = run_metric(metric, toy_samples())
     # Query 0 ranks its one match g1 (d=4) first when pid 2 is drawn as
     # g3 (d=101), second when drawn as g0 (d=1); query 1 is always first.
     # mAP and mINP use the whole gallery (75, as without the protocol).
@@ -168,10 +181,35 @@ def test_cuhk03_classic_single_gallery_shot():
     assert res['trad/R1'] == pytest.approx(100 * (g3_drawn + 1) / 2)
     assert res['trad/R2'] == pytest.approx(100.0)
     assert res['trad/mAP'] == pytest.approx(75.0)
+    assert res['trad/mINP'] == pytest.approx(75.0)
+    samples = toy_samples()
+    feats = np.stack([s['pred_feature'].numpy() for s in samples])
+    pids = [s['pid'] for s in samples]
+    cams = [s['camid'] for s in samples]
+    direct = SingleGalleryShotMetric.calculate(
+        feats[:2],
+        feats[2:],
+        pids[:2],
+        pids[2:],
+        cams[:2],
+        cams[2:],
+        topk=(1, 2),
+        num_repeats=10)
+    assert direct['R1'] == res['trad/R1']
+    assert direct['mAP'] == res['trad/mAP']
+    for options in (dict(ap_topk=5), dict(clothes_mode='cc')):
+        with pytest.raises(ValueError, match='does not support'):
+            SingleGalleryShotMetric(protocol=options)
+        with pytest.raises(ValueError, match='does not support'):
+            SingleGalleryShotMetric.calculate(
+                feats[:2], feats[2:], pids[:2], pids[2:], protocol=options)
+    with pytest.raises(ValueError, match='num_repeats'):
+        SingleGalleryShotMetric(num_repeats=0)
 
 
 def test_ap_topk_compatibility_switch():
-    res = run_metric(ReIDMetric(ap_topk=2, topk=(1, 2)), toy_samples())
+    res = run_metric(
+        ReIDMetric(protocol=dict(ap_topk=2), topk=(1, 2)), toy_samples())
     # Query 0: raw ranking g2 (junk), g0, g1...: the window of 2 holds g2
     # and g0 only, so no match: AP 0. Query 1: g3 first: AP 1.
     assert res['trad/mAP'] == pytest.approx(50.0)

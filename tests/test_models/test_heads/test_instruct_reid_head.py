@@ -108,11 +108,13 @@ def test_predict_concatenates_bn_u_and_bn_v():
 def test_shared_uv_neck():
     head = InstructReIDHead(8, 3, fusion_channels=6, share_uv_neck=True)
     assert head.neck_u is head.neck_v
-    assert InstructReIDHead(8, 3).neck_u is not InstructReIDHead(8, 3).neck_v
+    head = InstructReIDHead(8, 3, fusion_channels=6)
+    assert head.neck_u is not head.neck_v
 
 
 def test_without_fusion():
-    head = InstructReIDHead(8, 3, with_fusion=False)
+    head = InstructReIDHead(8, 3, fusion_channels=None)
+    assert not head.with_fusion
     assert set(head.classifiers['default']) == {'g'}
     assert head.neck_u is None and head.out_channels == 8
     g, _, _, _ = features(n=4)
@@ -131,3 +133,13 @@ def test_without_fusion():
 def test_bad_num_classes(num_classes):
     with pytest.raises((ValueError, TypeError)):
         InstructReIDHead(8, num_classes)
+
+
+def test_with_fusion_follows_fusion_channels():
+    head = InstructReIDHead(8, 3, fusion_channels=6)
+    assert head.with_fusion and head.out_channels == 12
+    assert set(head.classifiers['default']) == {'g', 'u', 'v'}
+    g, u, v, instr = features(n=4)
+    data = [ReIDDataSample().set_pid(p) for p in (0, 0, 2, 2)]
+    with pytest.raises(ValueError, match=r'fusion_channels=6\) needs u'):
+        head.loss(g, None, None, instr, data)

@@ -46,13 +46,3 @@ def test_predict_sets_bn_or_raw_features():
     bn = head.neck.bn
     expected = (feats - bn.running_mean) / torch.sqrt(bn.running_var + bn.eps)
     assert torch.allclose(out[2].pred_feature, expected[2], atol=1e-6)
-
-
-def test_pid_labels_values_and_range_check():
-    from mmreid_instruct.models.heads.reid_head import pid_labels
-    samples = [ReIDDataSample().set_pid(p) for p in (4, 0, 2)]
-    labels = pid_labels(samples, 5, torch.device('cpu'), 'ReIDHead')
-    assert labels.dtype == torch.long and labels.tolist() == [4, 0, 2]
-    with pytest.raises(
-            ValueError, match=r"'x/y' has num_classes=4 .*\[0, 4\]"):
-        pid_labels(samples, 4, torch.device('cpu'), "'x/y'")

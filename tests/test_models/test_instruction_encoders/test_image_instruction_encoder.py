@@ -61,12 +61,3 @@ def test_frozen_and_trainable():
     enc = ImageInstructionEncoder(backbone=tiny_backbone()).train()
     enc(torch.randn(2, 3, 128, 128))['cls'].pow(2).sum().backward()
     assert enc.backbone.patch_embed.projection.weight.grad.abs().sum() > 0
-
-
-def test_backbone_tokens_takes_the_last_stage_and_names_the_owner():
-    from mmreid_instruct.models.instruction_encoders import backbone_tokens
-    last = torch.randn(2, 5, 8)
-    assert backbone_tokens((torch.randn(2, 5, 8), last), 'X') is last
-    assert backbone_tokens(last, 'X') is last
-    with pytest.raises(ValueError, match="InstructReID.*out_type='raw'"):
-        backbone_tokens((torch.randn(2, 8), ), 'InstructReID')

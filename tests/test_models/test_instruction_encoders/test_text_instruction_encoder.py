@@ -2,8 +2,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmreid_instruct.models.instruction_encoders import (
-    PRETRAINED_TEXT_MODELS, TextInstructionEncoder, minilm_l6_v2_folder)
+from mmreid_instruct.models.instruction_encoders import TextInstructionEncoder
+from mmreid_instruct.models.utils import (PRETRAINED_TEXT_MODELS,
+                                          minilm_l6_v2_folder)
 from mmreid_instruct.registry import MODELS
 
 TINY = dict(

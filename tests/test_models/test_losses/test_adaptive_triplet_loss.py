@@ -62,7 +62,7 @@ def test_matches_direct_per_anchor_computation(seed):
     instructions[6] = instructions[5]  # some pairs with delta exactly 0
     loss = AdaptiveTripletLoss(
         margin=0.3, second_weight=0.1)(
-            features, LABELS, instruction_features=instructions)
+            features, LABELS, instr_cls=instructions)
     expected = direct_adaptive_triplet(features, LABELS, instructions, 0.3,
                                        0.1)
     assert torch.allclose(loss, expected, atol=1e-10)
@@ -195,9 +195,9 @@ def test_mismatched_inputs_raise():
     loss = AdaptiveTripletLoss()
     with pytest.raises(ValueError, match='labels'):
         loss(torch.randn(4, 3), torch.tensor([0, 0, 1]))
-    with pytest.raises(ValueError, match='instruction_features'):
+    with pytest.raises(ValueError, match='instr_cls'):
         loss(torch.randn(4, 3), torch.tensor([0, 0, 1, 1]), torch.randn(3, 5))
-    with pytest.raises(ValueError, match='instruction_features'):
+    with pytest.raises(ValueError, match='instr_cls'):
         loss(torch.randn(4, 3), torch.tensor([0, 0, 1, 1]), torch.randn(4))
     with pytest.raises(ValueError, match='features'):
         loss(torch.randn(4), torch.tensor([0, 0, 1, 1]))

@@ -1,9 +1,7 @@
-import itertools
-
 import pytest
 import torch
 
-from mmreid_instruct.models.losses import TripletLoss, euclidean_dist
+from mmreid_instruct.models.losses import TripletLoss
 
 
 def direct_batch_hard_triplet(features, labels, margin):
@@ -62,23 +60,3 @@ def test_loss_weight_and_gradient_finite_for_duplicates():
     assert loss.item() == pytest.approx(0.6, abs=1e-5)
     loss.backward()
     assert torch.isfinite(features.grad).all()
-
-
-def test_euclidean_dist_matches_cdist():
-    x, y = torch.randn(
-        5, 7, dtype=torch.float64), torch.randn(
-            3, 7, dtype=torch.float64)
-    assert torch.allclose(euclidean_dist(x, y), torch.cdist(x, y))
-    for i, j in itertools.product(range(5), range(3)):
-        assert euclidean_dist(x, y)[i, j].item() == pytest.approx(
-            torch.dist(x[i], y[j]).item())
-
-
-def test_pair_masks_against_a_loop():
-    from mmreid_instruct.models.losses.triplet_loss import pair_masks
-    labels = torch.tensor([3, 1, 3, 3, 7, 1])
-    pos, neg = pair_masks(labels)
-    for i, j in itertools.product(range(6), repeat=2):
-        same = bool(labels[i] == labels[j])
-        assert pos[i, j] == (same and i != j)
-        assert neg[i, j] == (not same)

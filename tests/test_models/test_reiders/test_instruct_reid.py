@@ -57,7 +57,7 @@ MODEL = dict(
             img_size=32,
             patch_size=16,
             out_type='raw')),
-    fusion=dict(type='EditingTransformer', num_layers=2, num_heads=4),
+    fusion=dict(type='EditingFusion', num_layers=2, num_heads=4),
     head=dict(type='InstructReIDHead', num_classes=NUM_CLASSES),
     t2i_head=dict(type='T2IHead', embed_dims=16))
 
@@ -189,7 +189,8 @@ def test_loss_matches_a_recomputation_from_the_parts(model):
     instr = model.text_encoder([s.instruction for s in data['data_samples']])
     u, v = model.fusion(tokens, model.text_proj(instr['tokens']),
                         instr['mask'])
-    expected = model.head.loss(tokens[:, 0], u, v, instr['cls'],
+    instr_cls = instr['cls']
+    expected = model.head.loss(tokens[:, 0], u, v, instr_cls,
                                data['data_samples'])
     for key in expected:
         assert torch.allclose(losses[key], expected[key], atol=1e-6), key
@@ -272,3 +273,28 @@ def test_tensor_mode(model, blind):
     assert g.shape == u.shape == v.shape == (6, 64)
     (g_blind, ) = blind(**data, mode='tensor')
     assert g_blind.shape == (6, 64)
+
+
+def test_encode_instructions_gives_tokens_mask_and_instr_cls(model):
+    with torch.no_grad():
+        out = model.encode_instructions(batch('li')['data_samples'])
+    assert set(out) == {'instr_tokens', 'instr_mask', 'instr_cls'}
+    assert out['instr_tokens'].shape[-1] == model.fusion.instr_dims
+    assert out['instr_mask'].shape == out['instr_tokens'].shape[:2]
+    # The CLS embedding of the text encoder, before any projection.
+    assert out['instr_cls'].shape == (6, model.text_encoder.embed_dims)
+
+
+def test_head_fusion_follows_the_model(model, blind):
+    assert model.head.with_fusion
+    assert model.head.fusion_channels == model.fusion.embed_dims == 64
+    assert not blind.head.with_fusion and blind.head.fusion_channels is None
+    # Repeating the fusion width is fine, contradicting the model is not.
+    same = build(head=dict(MODEL['head'], fusion_channels=64))
+    assert same.head.fusion_channels == 64
+    with pytest.raises(ValueError, match='fusion_channels=8 .* 64 channels'):
+        build(head=dict(MODEL['head'], fusion_channels=8))
+    with pytest.raises(ValueError, match='fusion_channels=64 .* None'):
+        build(
+            instruction_blind=True,
+            head=dict(MODEL['head'], fusion_channels=64))

@@ -1,0 +1,3 @@
+from .editing_fusion import EditingFusion
+
+__all__ = ['EditingFusion']

@@ -1,0 +1,361 @@
+"""The effective (merged) config of every file under ``configs/`` stays what
+it was before the configs were made to inherit from each other.
+
+Each config is loaded with ``Config.fromfile`` and its ``to_dict()`` (as
+JSON) is compared with its snapshot under ``tests/data/effective_configs/``
+(same relative path, ``.json``), after the deliberate changes recorded in
+``EXPECTED_CHANGES`` have been applied to the snapshot. A failure lists the
+differing keys.
+
+A deliberate change of an effective config is recorded in one of two ways:
+
+- a row ``(key_path, old, new)`` in ``EXPECTED_CHANGES`` (the test checks
+  that the snapshot holds ``old`` and the config ``new``);
+- or new snapshots, written by (then delete the rows the test reports as
+  already applied)::
+
+      python tests/test_configs/test_effective_configs.py --update [GLOB ...]
+
+  GLOBs are config paths relative to ``configs/`` (``irm/*.py``); without
+  one, every snapshot is rewritten and those of removed configs deleted.
+"""
+import fnmatch
+import glob
+import json
+import os
+import os.path as osp
+import sys
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIG_DIR = osp.join(REPO, 'configs')
+SNAPSHOT_DIR = osp.join(REPO, 'tests', 'data', 'effective_configs')
+UPDATE_COMMAND = 'python tests/test_configs/test_effective_configs.py --update'
+
+
+class _Absent:
+    """The value at a key path that does not exist (a key added or
+    removed)."""
+
+    def __repr__(self):
+        return 'ABSENT'
+
+
+ABSENT = _Absent()
+
+# The test pipeline of the benchmark configs, as JSON holds it.
+BENCHMARK_TEST_PIPELINE = [
+    dict(type='LoadReIDImage'),
+    dict(type='Resize', scale=[128, 256]),
+    dict(type='PackReIDInputs'),
+]
+
+
+def defaults_rows(dataset_type, query=None, **shared):
+    """Rows of a benchmark whose query and gallery sets moved their shared
+    arguments from each set of a ``ConcatDataset`` to the ``defaults`` of a
+    ``ReIDConcatDataset`` (the same dataset configs once the defaults are
+    applied), in its test and val loaders.
+
+    Args:
+        dataset_type (str): The benchmark's dataset class.
+        query (dict, optional): Arguments of the query set only.
+        **shared: Other arguments of both sets.
+
+    Returns:
+        list[tuple]: ``(key_path, old, new)`` rows.
+    """
+    shared = dict(
+        type=dataset_type,
+        data_root='data',
+        pipeline=BENCHMARK_TEST_PIPELINE,
+        **shared)
+    sets = [dict(subset='query', **(query or {})), dict(subset='gallery')]
+    old_sets = [dict(shared, **s) for s in sets]
+    rows = []
+    for loader in ('test_dataloader', 'val_dataloader'):
+        rows += [
+            (f'{loader}.dataset.type', 'ConcatDataset', 'ReIDConcatDataset'),
+            (f'{loader}.dataset.defaults', ABSENT, shared),
+            (f'{loader}.dataset.datasets', old_sets, sets),
+        ]
+    return rows
+
+
+def protocol_rows(index):
+    """Rows of a config whose evaluator ``index`` (in the test and val
+    evaluators) moved ``clothes_mode='cc'`` into ``protocol``.
+
+    Args:
+        index (int): Position of the metric in the evaluator list.
+
+    Returns:
+        list[tuple]: ``(key_path, old, new)`` rows.
+    """
+    rows = []
+    for evaluator in ('test_evaluator', 'val_evaluator'):
+        rows += [
+            (f'{evaluator}.{index}.clothes_mode', 'cc', ABSENT),
+            (f'{evaluator}.{index}.protocol', ABSENT, dict(clothes_mode='cc')),
+        ]
+    return rows
+
+
+# Deliberate changes of effective configs: {glob (or tuple of globs) of
+# config paths relative to configs/: [(key_path, old, new), ...]}. A key
+# path is a dotted string ('train_cfg.max_iters'; list indices as numbers)
+# or, for keys holding a dot, a tuple of keys. ABSENT as old adds a key, as
+# new removes it.
+EXPECTED_CHANGES = {
+    # _base_/datasets: the test sets of each benchmark share their
+    # arguments through ReIDConcatDataset defaults.
+    '*/market1501.py':
+    defaults_rows('Market1501'),
+    '*/dukemtmc_reid.py':
+    defaults_rows('DukeMTMCReID'),
+    '*/msmt17.py':
+    defaults_rows('MSMT17', version='v1'),
+    '*/msmt17_v2.py':
+    defaults_rows('MSMT17', version='v2'),
+    '*/cuhk03_labeled.py':
+    defaults_rows('CUHK03', variant='labeled'),
+    '*/cuhk03_detected.py':
+    defaults_rows('CUHK03', variant='detected'),
+    '*/prcc.py':
+    defaults_rows('PRCC', query=dict(clothes='both')),
+    '*/ltcc.py':
+    defaults_rows('LTCC') + protocol_rows(1),
+    '*/vc_clothes.py':
+    defaults_rows('VCClothes'),
+    '*/llcm.py':
+    defaults_rows('LLCM', direction='ir2vis'),
+    '*/sysu_mm01.py':
+    defaults_rows('SYSUMM01', mode='all'),
+    '*/sysu_mm01_indoor.py':
+    defaults_rows('SYSUMM01', mode='indoor'),
+    '*/cuhk_pedes.py':
+    defaults_rows('CUHKPEDES'),
+    '*/icfg_pedes.py':
+    defaults_rows('ICFGPEDES'),
+    '*/rstp_reid.py':
+    defaults_rows('RSTPReid'),
+    # ReIDMetric takes its protocol keywords as one `protocol` dict.
+    ('*/omnireid_joint.py', 'irm/irm_vit-b_omnireid.py'):
+    protocol_rows(1),
+    # Random states are saved and restored by a hook.
+    ('_base_/default_runtime.py', 'baseline/*.py', 'irm/*.py'): [
+        ('custom_hooks', [dict(type='MetricTableHook')],
+         [dict(type='RandomStateHook'),
+          dict(type='MetricTableHook')]),
+    ],
+    # The instruction-fusion module has one name (config key `fusion`,
+    # folder models/fusions, class EditingFusion).
+    ('_base_/models/irm_vit-tiny.py', 'irm/*.py'): [
+        ('model.fusion.type', 'EditingTransformer', 'EditingFusion'),
+    ],
+    # The paper config's ViT-B variable moved into _base_/models/irm.py.
+    'irm/irm_vit-b_omnireid.py': [
+        ('vit_b',
+         dict(
+             type='mmpretrain.VisionTransformer',
+             arch='b',
+             patch_size=16,
+             out_type='raw',
+             with_cls_token=True,
+             init_cfg=None), ABSENT),
+    ],
+}
+
+
+def config_names():
+    """Paths relative to ``configs/`` of the configs and of the snapshots
+    (a snapshot without its config is a removed config)."""
+    configs = glob.glob(osp.join(CONFIG_DIR, '**', '*.py'), recursive=True)
+    snapshots = glob.glob(
+        osp.join(SNAPSHOT_DIR, '**', '*.json'), recursive=True)
+    names = {osp.relpath(p, CONFIG_DIR) for p in configs}
+    names |= {osp.relpath(p, SNAPSHOT_DIR)[:-5] + '.py' for p in snapshots}
+    return sorted(n.replace(os.sep, '/') for n in names)
+
+
+def snapshot_path(name):
+    return osp.join(SNAPSHOT_DIR, name[:-3] + '.json')
+
+
+def effective_config(name):
+    """The merged config of ``configs/<name>`` as JSON data (tuples become
+    lists, keys sorted)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(CONFIG_DIR, name))
+    return json.loads(json.dumps(cfg.to_dict(), sort_keys=True, default=repr))
+
+
+def split_path(key_path):
+    """The keys of a key path (see ``EXPECTED_CHANGES``)."""
+    if isinstance(key_path, tuple):
+        return list(key_path)
+    return [int(k) if k.isdigit() else k for k in key_path.split('.')]
+
+
+def get_value(data, keys):
+    """The value at ``keys`` in ``data``, or ABSENT."""
+    for key in keys:
+        try:
+            data = data[key]
+        except (KeyError, IndexError, TypeError):
+            return ABSENT
+    return data
+
+
+def set_value(data, keys, value):
+    """Sets (or, for ABSENT, deletes) the value at ``keys`` in ``data``."""
+    parent = get_value(data, keys[:-1])
+    if value is ABSENT:
+        del parent[keys[-1]]
+    else:
+        parent[keys[-1]] = value
+
+
+def apply_changes(name, snapshot, changes):
+    """The snapshot of ``configs/<name>`` with the rows of ``changes`` whose
+    glob matches ``name`` applied; a row whose old value is not in the
+    snapshot raises ``AssertionError``.
+
+    Args:
+        name (str): Config path relative to ``configs/``.
+        snapshot (dict): The stored effective config (changed in place).
+        changes (dict): ``{glob or tuple of globs: [(key_path, old, new),
+            ...]}``.
+
+    Returns:
+        dict: ``snapshot``.
+    """
+    for pattern, rows in changes.items():
+        patterns = pattern if isinstance(pattern, tuple) else (pattern, )
+        if not any(fnmatch.fnmatch(name, p) for p in patterns):
+            continue
+        for key_path, old, new in rows:
+            keys = split_path(key_path)
+            stored = get_value(snapshot, keys)
+            if stored == new and stored != old:
+                raise AssertionError(
+                    f'EXPECTED_CHANGES[{pattern!r}] row {key_path!r}: the '
+                    f'snapshot of {name} already holds the new value; '
+                    'delete the row')
+            if stored != old:
+                raise AssertionError(
+                    f'EXPECTED_CHANGES[{pattern!r}] row {key_path!r}: the '
+                    f'snapshot of {name} holds {stored!r}, the row says '
+                    f'the old value is {old!r}')
+            set_value(snapshot, keys, new)
+    return snapshot
+
+
+def differences(expected, actual, keys=()):
+    """``(keys, expected, actual)`` for each place where two JSON values
+    differ: dict keys one by one, lists item by item when equally long."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        for key in sorted(set(expected) | set(actual)):
+            yield from differences(
+                expected.get(key, ABSENT), actual.get(key, ABSENT),
+                keys + (key, ))
+    elif (isinstance(expected, list) and isinstance(actual, list)
+          and len(expected) == len(actual)):
+        for i, (old, new) in enumerate(zip(expected, actual)):
+            yield from differences(old, new, keys + (i, ))
+    elif expected != actual:
+        yield keys, expected, actual
+
+
+def format_path(keys):
+    """``keys`` as a key path of ``EXPECTED_CHANGES``."""
+    if any('.' in str(k) for k in keys):
+        return repr(tuple(keys))
+    return repr('.'.join(str(k) for k in keys))
+
+
+def shorten(value, limit=300):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + '...'
+
+
+@pytest.mark.parametrize('name', config_names())
+def test_effective_config_unchanged(name):
+    config_exists = osp.exists(osp.join(CONFIG_DIR, name))
+    snapshot_exists = osp.exists(snapshot_path(name))
+    assert snapshot_exists, (
+        f'configs/{name} has no snapshot: if the config is new, write one '
+        f'with `{UPDATE_COMMAND} {name}`')
+    assert config_exists, (
+        f'configs/{name} is gone but its snapshot is not: if the removal '
+        f'is deliberate, run `{UPDATE_COMMAND} {name}`')
+    with open(snapshot_path(name)) as f:
+        expected = apply_changes(name, json.load(f), EXPECTED_CHANGES)
+    diffs = list(differences(expected, effective_config(name)))
+    assert not diffs, (
+        f'the effective config of configs/{name} differs from its snapshot '
+        '(with EXPECTED_CHANGES applied); record a deliberate change as '
+        '(key_path, old, new) rows in EXPECTED_CHANGES:\n' +
+        '\n'.join(f'  ({format_path(keys)}, {shorten(old)}, {shorten(new)})'
+                  for keys, old, new in diffs))
+
+
+def test_apply_changes_checks_the_old_value():
+    snapshot = {'train_cfg': {'max_iters': 1500}, 'env': {'a.b': 1}}
+    changes = {
+        'irm/*': [('train_cfg.max_iters', 1500, 3000),
+                  ('train_cfg.val_interval', ABSENT, 500),
+                  (('env', 'a.b'), 1, ABSENT)],
+        ('baseline/*', 'x/*'): [('train_cfg.max_iters', 1, 2)],
+    }
+    assert apply_changes('irm/x.py', snapshot, changes) == {
+        'train_cfg': {
+            'max_iters': 3000,
+            'val_interval': 500
+        },
+        'env': {}
+    }
+    with pytest.raises(AssertionError, match='holds 1500'):
+        apply_changes('baseline/x.py', {'train_cfg': {
+            'max_iters': 1500
+        }}, changes)
+    with pytest.raises(AssertionError, match='already holds the new value'):
+        apply_changes('irm/x.py', {'train_cfg': {'max_iters': 3000}}, changes)
+
+
+def test_differences_name_the_keys():
+    old = {'a': {'b': [1, {'c': 2}], 'd': 3}, 'e': [1]}
+    new = {'a': {'b': [1, {'c': 4}]}, 'e': [1, 2]}
+    assert list(differences(old, new)) == [
+        (('a', 'b', 1, 'c'), 2, 4),
+        (('a', 'd'), 3, ABSENT),
+        (('e', ), [1], [1, 2]),
+    ]
+    assert format_path(('a', 'b', 1)) == "'a.b.1'"
+    assert format_path(
+        ('custom_keys', '.cls_token')) == ("('custom_keys', '.cls_token')")
+
+
+def update_snapshots(patterns):
+    """Writes the snapshots of the configs matching ``patterns`` (all when
+    empty) and deletes those of removed configs."""
+    for name in config_names():
+        if patterns and not any(fnmatch.fnmatch(name, p) for p in patterns):
+            continue
+        path = snapshot_path(name)
+        if not osp.exists(osp.join(CONFIG_DIR, name)):
+            os.remove(path)
+            print('deleted', osp.relpath(path, REPO))
+            continue
+        os.makedirs(osp.dirname(path), exist_ok=True)
+        with open(path, 'w') as f:
+            json.dump(effective_config(name), f, indent=1, sort_keys=True)
+            f.write('\n')
+        print('wrote', osp.relpath(path, REPO))
+
+
+if __name__ == '__main__':
+    if sys.argv[1:2] != ['--update']:
+        sys.exit(__doc__)
+    update_snapshots(sys.argv[2:])
