@@ -2,7 +2,7 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
 from mmreid_instruct.registry import DATASETS
-from mmreid_instruct.utils.tasks import normalize_task
+from mmreid_instruct.utils.tasks import IMAGE_INSTRUCTION_TASKS, normalize_task
 from .base_reid_dataset import BaseReIDDataset
 from .utils import (MISSING_CAMID, fixed_instruction, infer_modality,
                     join_root, load_json, read_lines, to_int)
@@ -165,7 +165,7 @@ class OmniReIDList(BaseReIDDataset):
 
         instruction = self.instruction_text
         instruction_img = None
-        if self.task in ('cc', 'ctcc'):
+        if self.task in IMAGE_INSTRUCTION_TASKS:
             instruction_img = join_root(self.data_root, ref)
         elif self.task == 'li':
             instruction = self._caption(captions, ref, where)

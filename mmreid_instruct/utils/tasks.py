@@ -27,6 +27,14 @@ TASK_ALIASES = {
 #: Modalities of an image.
 MODALITIES = ('rgb', 'ir')
 
+#: Tasks whose instruction names the target outfit: a true match must also
+#: wear it.
+CLOTHES_MATCHING_TASKS = ('li', 'ctcc')
+
+#: Tasks whose instruction, in the official list format, is a clothes
+#: image (the other tasks' instructions are texts).
+IMAGE_INSTRUCTION_TASKS = ('cc', 'ctcc')
+
 #: Visible-infrared search directions: the query modality and the gallery
 #: modality of each. ``'ir2vis'`` queries with infrared images against
 #: visible ones; ``'vis2ir'`` swaps them.

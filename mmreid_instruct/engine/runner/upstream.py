@@ -1,9 +1,9 @@
 """The one place where this library uses private names of mmengine.
 
 mmengine has no public function that loads an already read checkpoint into a
-model. ``tests/test_engine/test_upstream.py`` checks that the names below
-still exist and behave as relied on, so an mmengine upgrade that changes
-them fails there, loudly, instead of somewhere inside resuming.
+model. ``tests/test_engine/test_runner/test_upstream.py`` checks that the
+names below still exist and behave as relied on, so an mmengine upgrade that
+changes them fails there, loudly, instead of somewhere inside resuming.
 """
 from mmengine.runner.checkpoint import \
     _load_checkpoint_to_model as _mmengine_load_checkpoint_to_model

@@ -7,13 +7,13 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
 from mmreid_instruct.registry import METRICS
-from mmreid_instruct.utils.tasks import normalize_task
+from mmreid_instruct.utils.tasks import CLOTHES_MATCHING_TASKS, normalize_task
 from ..functional.distance import check_metric, l2_normalize
 from ..functional.rank_protocol import RankProtocol
-from .utils import (CLOTHES_MATCHING_TASKS, IGNORED, RankListDump,
-                    build_protocol, camera_selection, check_topk, make_part,
-                    percent_results, protocol_for_task, rank_parts,
-                    sample_to_result, selection, split_sets, stack_part)
+from .utils import (IGNORED, RankListDump, build_protocol, camera_selection,
+                    check_topk, make_part, percent_results, protocol_for_task,
+                    rank_parts, sample_to_result, selection, split_sets,
+                    stack_part)
 
 
 @METRICS.register_module()

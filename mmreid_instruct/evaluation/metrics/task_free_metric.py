@@ -7,10 +7,9 @@ import numpy as np
 from mmengine.logging import print_log
 
 from mmreid_instruct.registry import METRICS
-from mmreid_instruct.utils.tasks import normalize_task
+from mmreid_instruct.utils.tasks import CLOTHES_MATCHING_TASKS, normalize_task
 from .reid_metric import ReIDMetric
-from .utils import (CLOTHES_MATCHING_TASKS, merge_rank_results,
-                    percent_results, rank_parts, take)
+from .utils import merge_rank_results, percent_results, rank_parts, take
 
 #: Protocol fields a task rule may set.
 RULE_KEYS = ('clothes_mode', 'match_clothes', 'use_camera')

@@ -18,10 +18,6 @@ from ..functional.rank_list import rank_list_from_features
 from ..functional.rank_protocol import RankProtocol
 from ..functional.utils import check_positive_int
 
-#: Tasks whose instruction names the target outfit: a true match must wear
-#: it (``match_clothes``).
-CLOTHES_MATCHING_TASKS = ('li', 'ctcc')
-
 #: Label and meta keys kept from every data sample.
 SAMPLE_KEYS = ('pid', 'camid', 'clothes_id', 'modality', 'task', 'subset',
                'dataset_name', 'sample_idx', 'img_path', 'instruction',
