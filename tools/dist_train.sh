@@ -4,6 +4,14 @@
 # DIST_TOOL=test.py runs tools/test.py instead (what dist_test.sh does).
 CONFIG=$1
 GPUS=$2
+
+# A bad process count is a usage error (exit code 2) before torch starts.
+if [[ $# -lt 2 || ! $GPUS =~ ^[0-9]+$ || $((10#$GPUS)) -lt 1 ]]; then
+    echo "Usage: bash tools/dist_train.sh CONFIG GPUS [ARGS...]" >&2
+    echo "GPUS must be a whole number of processes per node, 1 or more;" \
+        "got '${GPUS}'." >&2
+    exit 2
+fi
 NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}

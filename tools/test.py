@@ -21,13 +21,21 @@ def parse_args():
         choices=['metrics'],
         default='metrics',
         help='what to write to --out: the metrics dict')
+    parser.add_argument(
+        '--allow-partial-load',
+        action='store_true',
+        help='evaluate even if the checkpoint does not match the model: '
+        'load the matching weights only and log the others at WARNING '
+        '(by default a mismatch is an error naming the keys)')
     return parse_runner_args(parser, 'the dir to save the evaluation logs')
 
 
 def load_checkpoint_args(cfg, args):
-    """Evaluate the checkpoint of the command line, without resuming."""
+    """Evaluate the checkpoint of the command line, without resuming; it
+    must match the model unless ``--allow-partial-load`` is given."""
     cfg.load_from = args.checkpoint
     cfg.resume = False
+    cfg.strict_load = not args.allow_partial_load
 
 
 def main():

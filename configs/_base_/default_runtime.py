@@ -32,4 +32,8 @@ randomness = dict(seed=0, deterministic=False)
 # docs/en/advanced_guides/exact_resume.md). A config that sets custom_hooks
 # replaces this list: keep RandomStateHook in it.
 # MetricTableHook: print the metrics of every evaluation as a table.
-custom_hooks = [dict(type='RandomStateHook'), dict(type='MetricTableHook')]
+custom_hooks = [
+    dict(type='RandomStateHook'),
+    dict(type='MetricTableHook'),
+    dict(type='NonFiniteLossHook', action='stop'),
+]

@@ -15,16 +15,28 @@ def with_defaults(datasets: Sequence, defaults: Optional[dict]) -> list:
 
     Returns:
         list: New configs (and the built datasets, when no defaults).
+
+    Raises:
+        KeyError: A config has no ``type``, even with the defaults; the
+            message names its index.
     """
-    if not defaults:
-        return list(datasets)
     completed = []
     for i, dataset in enumerate(datasets):
         if not isinstance(dataset, dict):
-            raise TypeError(
-                f'datasets[{i}] is a built {type(dataset).__name__}: '
-                'defaults only apply to dataset configs (dicts)')
-        completed.append({**defaults, **dataset})
+            if defaults:
+                raise TypeError(
+                    f'datasets[{i}] is a built {type(dataset).__name__}: '
+                    'defaults only apply to dataset configs (dicts)')
+            completed.append(dataset)
+            continue
+        if defaults:
+            dataset = {**defaults, **dataset}
+        if 'type' not in dataset:
+            raise KeyError(
+                f'datasets[{i}] has no "type"; expected the name of a '
+                f'registered dataset, e.g. type="OmniReIDList"; got '
+                f'{dict(dataset)}')
+        completed.append(dataset)
     return completed
 
 

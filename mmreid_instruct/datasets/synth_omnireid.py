@@ -1,4 +1,3 @@
-import json
 import os.path as osp
 
 from mmengine.dist import barrier, get_dist_info
@@ -8,6 +7,32 @@ from mmreid_instruct.registry import DATASETS
 from mmreid_instruct.synth import generate_synth_omnireid, meta_differences
 from mmreid_instruct.utils.tasks import normalize_task
 from .omnireid_list import OmniReIDList
+from .utils import load_json
+
+
+def load_synth_meta(meta_file: str) -> dict:
+    """Read the ``meta.json`` of a SynthOmniReID folder.
+
+    Args:
+        meta_file (str): The file.
+
+    Returns:
+        dict: The generator settings it holds.
+
+    Raises:
+        ValueError: The file is not a JSON object (e.g. a generation was
+            killed while writing it); the message names it and says how to
+            generate the folder again.
+    """
+    data_root = osp.dirname(meta_file)
+    what = ('the JSON object of generator settings written by the '
+            f'SynthOmniReID generator. Delete {data_root} to generate it '
+            'again')
+    meta = load_json(meta_file, what)
+    if not isinstance(meta, dict):
+        raise ValueError(f'{meta_file}: expected {what}; got a '
+                         f'{type(meta).__name__}.')
+    return meta
 
 
 def ensure_synth_omnireid(data_root: str, preset, seed: int) -> None:
@@ -35,8 +60,7 @@ def ensure_synth_omnireid(data_root: str, preset, seed: int) -> None:
             generate_synth_omnireid(data_root, preset=preset, seed=seed)
         if world_size > 1:
             barrier()
-    with open(meta_file) as f:
-        meta = json.load(f)
+    meta = load_synth_meta(meta_file)
     differs = meta_differences(meta, preset, seed)
     if differs:
         raise ValueError(

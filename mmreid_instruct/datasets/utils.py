@@ -4,6 +4,7 @@ names and list files, and locating the folder an archive unpacks to.
 Every helper raises an error that names the offending file (and line) and
 says what was expected, so that a broken download is easy to find.
 """
+import codecs
 import json
 import os
 import os.path as osp
@@ -29,6 +30,9 @@ DEFAULT_INSTRUCTIONS = {
 #: Camera id of records whose camera is unknown, per subset; query and
 #: gallery differ so that no gallery item is ever a same-camera junk match.
 MISSING_CAMID = {'train': -1, 'query': -1, 'gallery': -2}
+
+#: The range of ids read from files: they are kept in int64 arrays.
+INT64_MIN, INT64_MAX = -2**63, 2**63 - 1
 
 #: Outfits of one person are numbered below this; see :func:`outfit_id`.
 OUTFITS_PER_PERSON = 1000
@@ -114,6 +118,9 @@ def parse_name(pattern: 're.Pattern', path: str, expected: str) -> 're.Match':
 def to_int(text: str, where: str, what: str) -> int:
     """Convert ``text`` to an int or raise an error naming ``where``.
 
+    The number must fit in 64 bits (int64), as ids are kept in int64 arrays
+    and tensors.
+
     Args:
         text (str): The text.
         where (str): File (and line) it comes from.
@@ -121,16 +128,62 @@ def to_int(text: str, where: str, what: str) -> int:
 
     Returns:
         int: The number.
+
+    Example:
+        >>> to_int('12', 'list.txt:3', 'pid')
+        12
     """
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         raise ValueError(f'{where}: {what} must be an integer, got '
                          f'{text!r}.') from None
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError(f'{where}: {what} {text} does not fit in a 64-bit '
+                         f'integer; expected a number from {INT64_MIN} to '
+                         f'{INT64_MAX}.')
+    return value
+
+
+def _decode_error(path: str, data: bytes,
+                  error: UnicodeDecodeError) -> ValueError:
+    """A ``ValueError`` naming the line of ``path`` that is not UTF-8."""
+    lineno = data.count(b'\n', 0, error.start) + 1
+    start = data.rfind(b'\n', 0, error.start) + 1
+    end = data.find(b'\n', error.start)
+    line = data[start:end if end >= 0 else len(data)]
+    return ValueError(
+        f'{path}:{lineno}: byte {data[error.start:error.start + 1]!r} is not '
+        f'UTF-8 ({error.reason}) in {line.decode("utf-8", "replace")!r}; '
+        'expected a UTF-8 text file (save it as UTF-8).')
+
+
+def read_text(path: str) -> str:
+    """Read a UTF-8 text file, without its byte-order mark if any.
+
+    Args:
+        path (str): The file; it must exist.
+
+    Returns:
+        str: Its text.
+
+    Raises:
+        ValueError: The file is not UTF-8; the message names the line.
+    """
+    with open(path, 'rb') as f:
+        data = f.read()
+    try:
+        return data.decode('utf-8-sig')
+    except UnicodeDecodeError as error:
+        if data.startswith(codecs.BOM_UTF8):  # positions of the whole file
+            error.start += len(codecs.BOM_UTF8)
+        raise _decode_error(path, data, error) from None
 
 
 def read_lines(path: str) -> Iterator[Tuple[int, str]]:
     """Yield ``(line number, stripped line)`` for each non-blank line.
+
+    The file is read as UTF-8; a byte-order mark at its start is dropped.
 
     Args:
         path (str): A text file; it must exist.
@@ -138,13 +191,27 @@ def read_lines(path: str) -> Iterator[Tuple[int, str]]:
     Yields:
         tuple[int, str]: 1-based line number and the line without
         surrounding white space.
+
+    Raises:
+        ValueError: The file is not UTF-8 (the message names the line) or
+            has no non-blank line.
+
+    Example:
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), 'ids.txt')
+        >>> with open(path, 'w') as f:
+        ...     _ = f.write('1 2\\n\\n3\\n')
+        >>> list(read_lines(path))
+        [(1, '1 2'), (3, '3')]
     """
     require_path(path, 'a list file')
-    with open(path, encoding='utf-8') as f:
-        for lineno, line in enumerate(f, 1):
-            line = line.strip()
-            if line:
-                yield lineno, line
+    lines = [(lineno, line.strip())
+             for lineno, line in enumerate(read_text(path).split('\n'), 1)
+             if line.strip()]
+    if not lines:
+        raise ValueError(f'{path}: the file is empty (or holds only blank '
+                         'lines); expected one entry per line.')
+    yield from lines
 
 
 def load_json(path: str, what: str):
@@ -158,12 +225,11 @@ def load_json(path: str, what: str):
         The decoded JSON value.
     """
     require_path(path, what)
-    with open(path, encoding='utf-8') as f:
-        try:
-            return json.load(f)
-        except json.JSONDecodeError as e:
-            raise ValueError(f'{path}: not valid JSON ({e}); expected '
-                             f'{what}.') from None
+    try:
+        return json.loads(read_text(path))
+    except json.JSONDecodeError as e:
+        raise ValueError(f'{path}:{e.lineno}: not valid JSON ({e}); '
+                         f'expected {what}.') from None
 
 
 def infer_modality(path: str) -> str:

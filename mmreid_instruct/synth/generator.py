@@ -4,11 +4,19 @@ The dataset is built in a temporary sibling folder and renamed into place
 in one step, so a reader never sees half a dataset and several processes
 may generate the same folder at once: the first rename wins, the others
 discard their copy. ``meta.json`` is written last.
+
+A generation that is killed leaves its temporary folder behind; the next
+generation next to it removes such stale folders (see
+:func:`remove_stale_tmp_dirs`).
 """
 import json
 import logging
 import os
+import re
 import shutil
+import socket
+import sys
+import time
 import uuid
 import warnings
 from pathlib import Path
@@ -16,6 +24,7 @@ from typing import Dict, Optional, Union
 
 import cv2
 import numpy as np
+from mmengine.utils import ProgressBar
 
 from .cameras import sample_shot
 from .layout import CAPTION_FILE, META_FILE, Assets, ImageKey, list_file
@@ -24,6 +33,10 @@ from .render import crop_clothes, render_person, render_template
 from .splits import SUBSETS, TASKS, build_lists
 from .text import caption_person, describe_outfit
 from .world import World, build_world, rng_for
+
+#: A temporary folder of another host (or of an older version, whose name
+#: does not say its host) is stale when it has not changed for this long.
+STALE_TMP_AGE_S = 7 * 24 * 3600
 
 #: Version of the generator; changes whenever its output changes.
 GENERATOR_VERSION = '1.1'
@@ -80,6 +93,9 @@ class _Writer:
 
 def _render_images(writer: _Writer, world: World, params: dict, seed: int,
                    assets: Assets) -> None:
+    # On stderr: stdout may carry a summary (make_synth_omnireid --json).
+    progress = ProgressBar(
+        len(assets.images) + len(assets.templates), file=sys.stderr)
     for key in sorted(assets.images):
         shot, rng = _shot(world, params, seed, key)
         image, info = render_person(world.identities[key.pid],
@@ -93,10 +109,13 @@ def _render_images(writer: _Writer, world: World, params: dict, seed: int,
                 assets.crop(key),
                 crop_clothes(image, info['clothes_box'],
                              params['clothes_size']))
+        progress.update()
     for cid in sorted(assets.templates):
         writer.png(
             assets.template(cid),
             render_template(world.outfits[cid], params['clothes_size']))
+        progress.update()
+    sys.stderr.write('\n')
 
 
 def _captions(world: World, params: dict, seed: int,
@@ -173,6 +192,69 @@ def _build(root: Path, name: str, params: dict, seed: int) -> dict:
     return meta
 
 
+def _tmp_dir(out: Path) -> Path:
+    """A new temporary sibling of ``out``, named after this host and
+    process so that a later run can tell whether it is still written."""
+    host = socket.gethostname().replace('/', '_')
+    return out.parent / (f'.{out.name}.tmp-{host}-{os.getpid()}-'
+                         f'{uuid.uuid4().hex}')
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale_tmp_dirs(out_dir: Union[str, Path]) -> list:
+    """Remove the temporary folders that killed generations of ``out_dir``
+    left next to it.
+
+    A temporary folder is named ``.<name>.tmp-<host>-<pid>-<uuid>``. It is
+    stale when its process is gone: ``<host>`` is this machine and no
+    process ``<pid>`` runs. A folder of another host (a shared file system)
+    cannot be checked that way, so it counts as stale only when it has not
+    changed for :data:`STALE_TMP_AGE_S` (a week); so does a folder of an
+    older version, named ``.<name>.tmp-<pid>-<uuid>``. Folders of running
+    generations are kept, so several processes may still generate at once.
+
+    Args:
+        out_dir (str | Path): The dataset folder (it need not exist).
+
+    Returns:
+        list[Path]: The folders removed.
+    """
+    out = Path(out_dir)
+    if not out.parent.is_dir():
+        return []
+    pattern = re.compile(rf'\.{re.escape(out.name)}\.tmp-(?:(?P<host>.+)-)?'
+                         r'(?P<pid>[0-9]+)-[0-9a-f]{32}')
+    host = socket.gethostname().replace('/', '_')
+    removed = []
+    for path in out.parent.iterdir():
+        match = pattern.fullmatch(path.name)
+        if match is None or not path.is_dir():
+            continue
+        if match['host'] == host:
+            stale = not _pid_alive(int(match['pid']))
+        else:
+            try:
+                stale = time.time() - path.stat().st_mtime > STALE_TMP_AGE_S
+            except FileNotFoundError:  # removed meanwhile
+                continue
+        if stale:
+            logger.warning(
+                'SynthOmniReID: removing %s, left by a generation that was '
+                'killed.', path)
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
 def read_meta(out_dir: Union[str, Path]) -> Optional[dict]:
     """The meta data of a complete SynthOmniReID folder, else None.
 
@@ -231,7 +313,10 @@ def generate_synth_omnireid(out_dir: Union[str, Path],
     official Instruct-ReID list format, ``datalist/captions.json`` and
     ``meta.json``. The same preset and seed give byte-identical files. If
     ``out_dir`` already holds a complete dataset it is left untouched (with
-    a warning if it was made with other settings).
+    a warning if it was made with other settings). Temporary folders that
+    killed generations left next to ``out_dir`` are removed first (see
+    :func:`remove_stale_tmp_dirs`); a progress bar on stderr follows the
+    rendering.
 
     Args:
         out_dir (str | Path): Folder to create. Missing parents are made.
@@ -255,6 +340,7 @@ def generate_synth_omnireid(out_dir: Union[str, Path],
         raise ValueError(f'seed must be a non-negative int, got {seed!r}.')
     name, params = resolve_preset(preset)
     out = Path(out_dir)
+    remove_stale_tmp_dirs(out)
     meta = read_meta(out)
     if meta is not None:
         _warn_if_different(out, meta, preset, seed)
@@ -265,7 +351,7 @@ def generate_synth_omnireid(out_dir: Union[str, Path],
             f'SynthOmniReID dataset (no {META_FILE}); remove it or choose '
             f'another folder.')
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f'.{out.name}.tmp-{os.getpid()}-{uuid.uuid4().hex}'
+    tmp = _tmp_dir(out)
     try:
         tmp.mkdir()
         meta = _build(tmp, name, params, int(seed))

@@ -52,6 +52,21 @@ BENCHMARK_TEST_PIPELINE = [
 ]
 
 
+def rows_in_test_and_val(kind, rows):
+    """``(key_path, old, new)`` rows of both ``test_<kind>`` and
+    ``val_<kind>`` from rows whose key paths are relative to them.
+
+    Args:
+        kind (str): ``'dataloader'`` or ``'evaluator'``.
+        rows (list[tuple]): ``(relative key_path, old, new)`` rows.
+
+    Returns:
+        list[tuple]: ``(key_path, old, new)`` rows.
+    """
+    return [(f'{split}_{kind}.{key_path}', old, new)
+            for split in ('test', 'val') for key_path, old, new in rows]
+
+
 def defaults_rows(dataset_type, query=None, **shared):
     """Rows of a benchmark whose query and gallery sets moved their shared
     arguments from each set of a ``ConcatDataset`` to the ``defaults`` of a
@@ -73,34 +88,19 @@ def defaults_rows(dataset_type, query=None, **shared):
         **shared)
     sets = [dict(subset='query', **(query or {})), dict(subset='gallery')]
     old_sets = [dict(shared, **s) for s in sets]
-    rows = []
-    for loader in ('test_dataloader', 'val_dataloader'):
-        rows += [
-            (f'{loader}.dataset.type', 'ConcatDataset', 'ReIDConcatDataset'),
-            (f'{loader}.dataset.defaults', ABSENT, shared),
-            (f'{loader}.dataset.datasets', old_sets, sets),
-        ]
-    return rows
+    return rows_in_test_and_val('dataloader', [
+        ('dataset.type', 'ConcatDataset', 'ReIDConcatDataset'),
+        ('dataset.defaults', ABSENT, shared),
+        ('dataset.datasets', old_sets, sets),
+    ])
 
 
-def protocol_rows(index):
-    """Rows of a config whose evaluator ``index`` (in the test and val
-    evaluators) moved ``clothes_mode='cc'`` into ``protocol``.
-
-    Args:
-        index (int): Position of the metric in the evaluator list.
-
-    Returns:
-        list[tuple]: ``(key_path, old, new)`` rows.
-    """
-    rows = []
-    for evaluator in ('test_evaluator', 'val_evaluator'):
-        rows += [
-            (f'{evaluator}.{index}.clothes_mode', 'cc', ABSENT),
-            (f'{evaluator}.{index}.protocol', ABSENT, dict(clothes_mode='cc')),
-        ]
-    return rows
-
+# ReIDMetric takes its protocol keywords as one `protocol` dict: the
+# clothes-changing metric (second in the evaluator list) of these configs.
+CLOTHES_MODE_ROWS = rows_in_test_and_val('evaluator', [
+    ('1.clothes_mode', 'cc', ABSENT),
+    ('1.protocol', ABSENT, dict(clothes_mode='cc')),
+])
 
 # Deliberate changes of effective configs: {glob (or tuple of globs) of
 # config paths relative to configs/: [(key_path, old, new), ...]}. A key
@@ -125,7 +125,7 @@ EXPECTED_CHANGES = {
     '*/prcc.py':
     defaults_rows('PRCC', query=dict(clothes='both')),
     '*/ltcc.py':
-    defaults_rows('LTCC') + protocol_rows(1),
+    defaults_rows('LTCC'),
     '*/vc_clothes.py':
     defaults_rows('VCClothes'),
     '*/llcm.py':
@@ -140,14 +140,16 @@ EXPECTED_CHANGES = {
     defaults_rows('ICFGPEDES'),
     '*/rstp_reid.py':
     defaults_rows('RSTPReid'),
-    # ReIDMetric takes its protocol keywords as one `protocol` dict.
-    ('*/omnireid_joint.py', 'irm/irm_vit-b_omnireid.py'):
-    protocol_rows(1),
-    # Random states are saved and restored by a hook.
+    ('*/ltcc.py', '*/omnireid_joint.py', 'irm/irm_vit-b_omnireid.py'):
+    CLOTHES_MODE_ROWS,
+    # Random states are saved and restored by a hook; training stops at a
+    # non-finite loss.
     ('_base_/default_runtime.py', 'baseline/*.py', 'irm/*.py'): [
-        ('custom_hooks', [dict(type='MetricTableHook')],
-         [dict(type='RandomStateHook'),
-          dict(type='MetricTableHook')]),
+        ('custom_hooks', [dict(type='MetricTableHook')], [
+            dict(type='RandomStateHook'),
+            dict(type='MetricTableHook'),
+            dict(type='NonFiniteLossHook', action='stop')
+        ]),
     ],
     # The instruction-fusion module has one name (config key `fusion`,
     # folder models/fusions, class EditingFusion).

@@ -102,3 +102,30 @@ def test_rejects_bad_tasks_and_roots(tmp_path):
         tool.convert('Market1501', str(tmp_path), task='ctcc')
     with pytest.raises(ValueError, match='inside --root'):
         tool.convert('Market1501', base, root=osp.join(base, 'query'))
+
+
+def test_refuses_to_overwrite_lists_unless_told(tmp_path, monkeypatch, capsys):
+    tool = load_tool()
+    base = ft.make_market1501(tmp_path)
+    out = str(tmp_path / 'lists')
+    summary = tool.convert('Market1501', base, out_dir=out)
+    query = osp.join(out, 'query_trad.txt')
+    ft.write_text(query, ['kept/by/the/user.jpg - 1 0 0'])
+    with pytest.raises(FileExistsError) as info:
+        tool.convert('Market1501', base, out_dir=out)
+    message = str(info.value)
+    assert query in message and '--overwrite' in message
+    with open(query) as f:  # nothing was written
+        assert f.read() == 'kept/by/the/user.jpg - 1 0 0\n'
+    # Another suffix writes other lists next to them.
+    tool.convert('Market1501', base, out_dir=out, suffix='_copy')
+    assert tool.convert(
+        'Market1501', base, out_dir=out, overwrite=True) == summary
+    with open(query) as f:
+        assert 'kept/by/the/user.jpg' not in f.read()
+    # The command line flag.
+    monkeypatch.setattr(
+        'sys.argv',
+        [TOOL, 'Market1501', base, '--out-dir', out, '--overwrite'])
+    tool.main()
+    assert 'rows' in capsys.readouterr().out

@@ -61,3 +61,34 @@ def test_two_process_train_and_test_match_single_process_test(
         work_dir, '--out', single_out, '--cfg-options', *options
     ])
     assert json.load(open(dist_out)) == json.load(open(single_out))
+
+
+@pytest.mark.parametrize('script, args', [
+    ('dist_train.sh', [CONFIG]),
+    ('dist_train.sh', [CONFIG, '0']),
+    ('dist_train.sh', [CONFIG, 'two']),
+    ('dist_train.sh', [CONFIG, '--no-validate']),
+    ('dist_train.sh', []),
+    ('dist_test.sh', [CONFIG, 'ckpt.pth']),
+    ('dist_test.sh', [CONFIG, 'ckpt.pth', '0']),
+    ('dist_test.sh', [CONFIG, 'ckpt.pth', '-1']),
+])
+def test_bad_process_count_is_a_usage_error_before_torch(
+        tmp_path, script, args):
+    # A fake python on PATH records whether the script got that far.
+    marker = tmp_path / 'python_started'
+    fake = tmp_path / 'bin' / 'python'
+    fake.parent.mkdir()
+    fake.write_text(f'#!/bin/sh\ntouch {marker}\n')
+    fake.chmod(0o755)
+    env = dict(os.environ, PATH=f'{fake.parent}:{os.environ["PATH"]}')
+    result = subprocess.run(['bash', osp.join('tools', script), *args],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
+                            timeout=60,
+                            env=env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith(f'Usage: bash tools/{script} CONFIG')
+    assert 'a whole number of processes' in result.stderr
+    assert not marker.exists()

@@ -88,3 +88,58 @@ def test_build_runner_uses_runner_type_when_given():
         assert build_runner(dict(runner_type='R')) is build.return_value
     from_cfg.assert_called_once_with(dict(a=1))
     build.assert_called_once_with(dict(runner_type='R'))
+
+
+def test_misspelled_cfg_option_names_key_and_closest(tmp_path, monkeypatch):
+    (tmp_path / 'lists').mkdir()
+    (tmp_path / 'lists' / 'train.txt').write_text('a.jpg - 1 0 0\n')
+    config = write_config(tmp_path, tmp_path / 'lists')
+    with open(config, 'a') as f:
+        f.write('train_cfg = dict(max_iters=10)\n')
+    args = tool_args([config, '--cfg-options', 'trian_cfg.max_iters=2'],
+                     monkeypatch)
+    with pytest.raises(SystemExit) as info:
+        load_runner_config(args)
+    message = str(info.value)
+    assert message.startswith(f'{config}: --cfg-options trian_cfg.max_iters')
+    assert "did you mean 'train_cfg.max_iters'" in message
+    assert '+trian_cfg.max_iters' in message  # how to add it on purpose
+    # A key below a list item is checked too.
+    args = tool_args(
+        [config, '--cfg-options', 'train_dataloader.dataset.list_fil=x.txt'],
+        monkeypatch)
+    with pytest.raises(
+            SystemExit,
+            match="did you mean 'train_dataloader"
+            ".dataset.list_file'"):
+        load_runner_config(args)
+    # '+' marks a key as new; existing keys, keys the runner reads and the
+    # keys of the tool are accepted as before.
+    args = tool_args([
+        config, '--cfg-options', '+trian_cfg.max_iters=2', 'lr=0.5',
+        'train_cfg.max_iters=3', 'load_from=x.pth', 'randomness.seed=1'
+    ], monkeypatch)
+    cfg = load_runner_config(args)
+    assert cfg.trian_cfg.max_iters == 2 and cfg.lr == 0.5
+    assert cfg.train_cfg.max_iters == 3 and cfg.load_from == 'x.pth'
+    assert cfg.randomness.seed == 1
+
+
+def test_unparsable_cfg_option_names_the_key(monkeypatch, capsys):
+    for option in ('a.b=[1,2', 'novalue'):
+        with pytest.raises(SystemExit) as info:
+            tool_args(['c.py', '--cfg-options', option], monkeypatch)
+        assert info.value.code == 2
+        assert f'--cfg-options {option}' in capsys.readouterr().err
+
+
+def test_dataset_without_type_names_its_place(tmp_path, monkeypatch):
+    config = tmp_path / 'c.py'
+    config.write_text(
+        'test_dataloader = dict(dataset=dict(type="ReIDConcatDataset", '
+        'datasets=[dict(type="SynthOmniReID"), dict(task="cc")]))\n')
+    args = tool_args([str(config)], monkeypatch)
+    with pytest.raises(SystemExit) as info:
+        load_runner_config(args)
+    assert str(info.value).startswith(
+        f'{config}: test_dataloader.dataset.datasets[1] has no "type"')

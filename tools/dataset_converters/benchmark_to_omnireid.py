@@ -7,7 +7,8 @@
 # relative to ``--root``; captions (t2i) go to ``<out-dir>/captions.json``.
 # Read the lists back with ``OmniReIDList(data_root=<root>,
 # list_file=<list>, task=<task>, subset=<subset>)``; mixing benchmarks is then
-# a matter of listing several such datasets in a config.
+# a matter of listing several such datasets in a config. List files that
+# exist already are not replaced unless ``--overwrite`` is given.
 import argparse
 import json
 import os
@@ -18,7 +19,7 @@ from typing import Dict, List, Optional
 from mmengine.config import DictAction
 
 from mmreid_instruct.datasets.omnireid_list import T2I_GALLERY_PLACEHOLDER
-from mmreid_instruct.datasets.utils import infer_modality
+from mmreid_instruct.datasets.utils import infer_modality, load_json
 from mmreid_instruct.registry import DATASETS
 from mmreid_instruct.utils.tasks import normalize_task
 
@@ -105,21 +106,22 @@ def ir_cameras_needed(records: List[dict], root: str) -> List[int]:
     return sorted(hidden)
 
 
-def update_captions(path: str, captions: Dict[str, str]) -> None:
-    """Add ``captions`` to the caption file at ``path`` (created if
-    missing); a key already there with another text is an error."""
+def merge_captions(path: str,
+                   captions: Dict[str, str],
+                   overwrite: bool = False) -> Dict[str, str]:
+    """The captions of the caption file at ``path`` (if any) with
+    ``captions`` added; a key already there with another text is an error
+    unless ``overwrite``."""
     merged = OrderedDict()
     if osp.exists(path):
-        with open(path, encoding='utf-8') as f:
-            merged.update(json.load(f))
+        merged.update(load_json(path, 'a JSON object of captions'))
     for key, text in captions.items():
-        if merged.get(key, text) != text:
+        if not overwrite and merged.get(key, text) != text:
             raise ValueError(f'{path}: caption {key!r} already holds another '
-                             f'text; write to another --out-dir or use '
-                             f'another --name.')
+                             f'text; write to another --out-dir, use '
+                             f'another --name, or pass --overwrite.')
         merged[key] = text
-    with open(path, 'w', encoding='utf-8') as f:
-        json.dump(merged, f, ensure_ascii=False, indent=0)
+    return merged
 
 
 def convert(dataset_type: str,
@@ -129,7 +131,8 @@ def convert(dataset_type: str,
             task: Optional[str] = None,
             options: Optional[Dict] = None,
             suffix: str = '',
-            name: Optional[str] = None) -> Dict:
+            name: Optional[str] = None,
+            overwrite: bool = False) -> Dict:
     """Write the train, query and gallery lists of one benchmark.
 
     Args:
@@ -146,16 +149,23 @@ def convert(dataset_type: str,
         suffix (str): Added to the list names, e.g. ``'_same'``.
         name (str, optional): Prefix of caption keys. Defaults to the
             dataset name.
+        overwrite (bool): Replace list files that exist already (and
+            caption keys holding another text). Defaults to False: nothing
+            is written then, and the error names the files.
 
     Returns:
         dict: ``lists`` (file -> rows), ``task``, ``ir_cameras``.
+
+    Raises:
+        FileExistsError: A list file to write exists and ``overwrite`` is
+            False (e.g. the official lists in ``<root>/datalist``).
     """
     root = root or data_root
     out_dir = out_dir or osp.join(root, 'datalist')
     task = None if task is None else normalize_task(task)
-    os.makedirs(out_dir, exist_ok=True)
     summary = dict(lists={}, ir_cameras=[])
     captions: Dict[str, str] = OrderedDict()
+    contents = {}
     for subset in ('train', 'query', 'gallery'):
         records = load_records(dataset_type, data_root, subset, task, options
                                or {})
@@ -165,15 +175,27 @@ def convert(dataset_type: str,
         prefix = f'{name or records[0]["dataset_name"]}_{subset}_'
         lines = [record_line(r, root, captions, prefix) for r in records]
         path = osp.join(out_dir, f'{subset}_{rec_task}{suffix}.txt')
-        with open(path, 'w') as f:
-            f.write(''.join(f'{line}\n' for line in lines))
+        contents[path] = ''.join(f'{line}\n' for line in lines)
         summary['lists'][path] = len(lines)
         summary['task'] = rec_task
         summary['ir_cameras'] = sorted(
             set(summary['ir_cameras']) | set(ir_cameras_needed(records, root)))
+    existing = [path for path in contents if osp.exists(path)]
+    if existing and not overwrite:
+        raise FileExistsError(
+            f'{existing} exist already; nothing was written. Pass '
+            '--overwrite (overwrite=True) to replace them, or choose another '
+            '--out-dir or --suffix.')
+    caption_file = osp.join(out_dir, 'captions.json')
     if captions:
-        caption_file = osp.join(out_dir, 'captions.json')
-        update_captions(caption_file, captions)
+        captions = merge_captions(caption_file, captions, overwrite)
+    os.makedirs(out_dir, exist_ok=True)
+    for path, text in contents.items():
+        with open(path, 'w') as f:
+            f.write(text)
+    if captions:
+        with open(caption_file, 'w', encoding='utf-8') as f:
+            json.dump(captions, f, ensure_ascii=False, indent=0)
         summary['caption_file'] = caption_file
     return summary
 
@@ -205,6 +227,11 @@ def parse_args():
         default={},
         help='other loader arguments, e.g. '
         'variant=detected clothes=same')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace list files that exist already (by default the tool '
+        'stops and names them, e.g. the official lists in <root>/datalist)')
     return parser.parse_args()
 
 
@@ -220,7 +247,8 @@ def main():
         task=args.task,
         options=args.options,
         suffix=args.suffix,
-        name=args.name)
+        name=args.name,
+        overwrite=args.overwrite)
     root = args.root or args.data_root
     for path, rows in summary['lists'].items():
         print(f'{path}: {rows} rows')

@@ -1,5 +1,5 @@
 from .checkpoint import (CHECKPOINT_SAFE_GLOBALS, CheckpointLoadError,
-                         load_checkpoint_file,
+                         CheckpointMismatchError, load_checkpoint_file,
                          register_checkpoint_safe_globals)
 from .reid_iter_based_train_loop import ReIDIterBasedTrainLoop
 from .reid_runner import ReIDRunner
@@ -7,6 +7,7 @@ from .skipped_batches_iterator import SkippedBatchesIterator
 
 __all__ = [
     'ReIDRunner', 'ReIDIterBasedTrainLoop', 'SkippedBatchesIterator',
-    'CHECKPOINT_SAFE_GLOBALS', 'CheckpointLoadError', 'load_checkpoint_file',
+    'CHECKPOINT_SAFE_GLOBALS', 'CheckpointLoadError',
+    'CheckpointMismatchError', 'load_checkpoint_file',
     'register_checkpoint_safe_globals'
 ]

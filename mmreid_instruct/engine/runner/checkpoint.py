@@ -2,10 +2,12 @@
 
 Why it is done this way: ``docs/en/advanced_guides/exact_resume.md``.
 """
+import contextlib
 import copyreg
 import os
 import os.path as osp
 import pickle
+import re
 import zipfile
 
 import numpy as np
@@ -50,12 +52,22 @@ def register_checkpoint_safe_globals() -> None:
         >>> float(torch.load(file, weights_only=True)['loss'].mean())
         1.5
     """
+    if not hasattr(torch.serialization, 'add_safe_globals'):
+        raise RuntimeError(
+            f'torch {torch.__version__} cannot load checkpoints safely: '
+            'mmreid_instruct needs torch>=2.4 (torch.serialization.'
+            'add_safe_globals, the allow-list of weights_only loading).')
     copyreg.pickle(HistoryBuffer, _reduce_history_buffer)
     torch.serialization.add_safe_globals(CHECKPOINT_SAFE_GLOBALS)
 
 
 class CheckpointLoadError(RuntimeError):
     """A checkpoint file could not be read."""
+
+
+class CheckpointMismatchError(CheckpointLoadError):
+    """The weights of a checkpoint do not fit the model they are loaded
+    into."""
 
 
 def load_checkpoint_file(filename: str, map_location='cpu') -> dict:
@@ -86,33 +98,81 @@ def load_checkpoint_file(filename: str, map_location='cpu') -> dict:
     except FileNotFoundError:
         raise
     except pickle.UnpicklingError as e:
-        if 'Unsupported global' in str(e):
+        disallowed = re.search(r'GLOBAL (\S+)', str(e))
+        if disallowed is not None:
             raise CheckpointLoadError(
-                f'Refusing to load checkpoint {filename}: it holds objects '
-                'that are not on the allow-list of safe classes (only '
-                'tensors, built-in types and mmreid_instruct.engine.'
-                'CHECKPOINT_SAFE_GLOBALS are loaded). Details: '
-                f'{e}') from None
+                f'Refusing to load checkpoint {filename}: it holds '
+                f'{disallowed.group(1)}, which is not on the allow-list of '
+                'safe classes (only tensors, built-in types and '
+                'mmreid_instruct.engine.CHECKPOINT_SAFE_GLOBALS are loaded; '
+                'anything else could run code when loaded).') from None
         raise _not_a_checkpoint(filename, e) from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError,
             OSError) as e:
         raise _not_a_checkpoint(filename, e) from None
 
 
+@contextlib.contextmanager
+def weights_only_loading():
+    """Make every ``torch.load`` within load with ``weights_only=True``,
+    also those of mmengine's loaders that do not pass ``weights_only`` (e.g.
+    pretrained weights of an ``init_cfg``), and whatever
+    ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` says.
+
+    Example:
+        >>> import os
+        >>> with weights_only_loading():
+        ...     os.environ['TORCH_FORCE_WEIGHTS_ONLY_LOAD']
+        '1'
+    """
+    names = ('TORCH_FORCE_WEIGHTS_ONLY_LOAD',
+             'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD')
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.pop('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', None)
+    os.environ['TORCH_FORCE_WEIGHTS_ONLY_LOAD'] = '1'
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def _read_checkpoint(filename: str, map_location) -> dict:
     if _has_scheme(filename):
-        return CheckpointLoader.load_checkpoint(
-            filename, map_location=map_location)
+        with weights_only_loading():
+            return CheckpointLoader.load_checkpoint(
+                filename, map_location=map_location)
     path = osp.expanduser(filename)
     if not osp.isfile(path):
         raise FileNotFoundError(f'Checkpoint {filename} does not exist.')
     return torch.load(path, map_location=map_location, weights_only=True)
 
 
+def _torch_reason(error: Exception) -> str:
+    """The reason in an error of ``torch.load``, without torch's advice to
+    load with ``weights_only=False`` (which could run code)."""
+    message = str(error)
+    if 'WeightsUnpickler error:' in message:
+        message = message.split('WeightsUnpickler error:', 1)[1]
+    message = message.split('Check the documentation of torch.load')[0]
+    for advice in ('Weights only load failed.',
+                   getattr(torch.serialization, 'UNSAFE_MESSAGE', ''),
+                   'Please file an issue with the following so that we can '
+                   'make `weights_only=True` compatible with your use case: '
+                   'WeightsUnpickler error:'):
+        if advice:
+            message = message.replace(advice, '')
+    return ' '.join(message.split()).strip()
+
+
 def _not_a_checkpoint(filename: str, error: Exception) -> CheckpointLoadError:
     return CheckpointLoadError(
         f'Cannot read checkpoint {filename}: the file is truncated or is not '
-        f'a PyTorch checkpoint ({type(error).__name__}: {error}).')
+        f'a PyTorch checkpoint ({type(error).__name__}: '
+        f'{_torch_reason(error)}).')
 
 
 def atomic_replace(tmp_path: str, path: str) -> None:

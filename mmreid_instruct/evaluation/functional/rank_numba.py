@@ -3,10 +3,12 @@
 The position of a gallery item ``c`` with distance ``v`` in its query's
 ranking is the number of items ranked before it: those with a smaller
 distance, and those with an equal distance and a smaller index. That is
-``count(row[:c] <= v) + count(row[c:] < v)``, one pass over the row per
-wanted item, with no sort. A query has a few wanted items (its true
-matches and junk); the row is counted a cache-sized segment at a time
-against every item, and the counting loop is vectorised by LLVM.
+``count(row < v) + count(row[:c] == v)``, one pass over the row per
+wanted item, with no sort. The same pass counts the whole tie group,
+``count(row == v)``, which the tie-aware rules (``RankProtocol.ties``)
+need. A query has a few wanted items (its true matches and junk); the
+row is counted a cache-sized segment at a time against every item, and
+the counting loop is vectorised by LLVM.
 ``docs/en/advanced_guides/evaluation.md`` has the measurements.
 """
 import numba
@@ -27,15 +29,17 @@ def _njit(func):
 
 
 @_njit
-def _count_before(x, v, or_equal):
-    """Number of entries of ``x`` below ``v`` (or equal, if ``or_equal``);
-    ``x`` holds fewer than 2**31 entries."""
-    count = np.int32(0)
+def _count_below_equal(x, v):
+    """Numbers of entries of ``x`` below ``v`` and equal to ``v``; ``x``
+    holds fewer than 2**31 entries."""
+    below = np.int32(0)
+    equal = np.int32(0)
     for j in range(x.shape[0]):
         # Truncating to int32 each step lets LLVM count in int32 lanes,
         # twice as many per vector as the int64 numba computes in.
-        count = np.int32(count + (x[j] < v or (or_equal and x[j] == v)))
-    return count
+        below = np.int32(below + (x[j] < v))
+        equal = np.int32(equal + (x[j] == v))
+    return below, equal
 
 
 @_njit
@@ -49,8 +53,8 @@ def _required_max(row, kcol, optional):
 
 
 @_njit
-def _row_positions(row, kcol, optional, segment, out):
-    """Positions of the wanted items of one row (see
+def _row_positions(row, kcol, optional, segment, out, first, size):
+    """Positions and tie groups of the wanted items of one row (see
     :func:`count_positions`)."""
     n = row.shape[0]
     found, top = _required_max(row, kcol, optional)
@@ -58,6 +62,8 @@ def _row_positions(row, kcol, optional, segment, out):
     for i in range(kcol.shape[0]):
         counted[i] = not (found and optional[i] and row[kcol[i]] > top)
         out[i] = 0 if counted[i] else n
+        first[i] = out[i]
+        size[i] = 0 if counted[i] else 1
     for s0 in range(0, n, segment):
         s1 = min(s0 + segment, n)
         for i in range(kcol.shape[0]):
@@ -65,20 +71,25 @@ def _row_positions(row, kcol, optional, segment, out):
                 c = kcol[i]
                 # Equal values rank before the item at smaller indices only.
                 split = min(max(c, s0), s1)
-                out[i] += (
-                    _count_before(row[s0:split], row[c], True) +
-                    _count_before(row[split:s1], row[c], False))
+                below, equal = _count_below_equal(row[s0:split], row[c])
+                out[i] += below + equal
+                first[i] += below
+                size[i] += equal
+                below, equal = _count_below_equal(row[split:s1], row[c])
+                out[i] += below
+                first[i] += below
+                size[i] += equal
 
 
 @_njit
 def count_positions(block, gather, kept, row_start, kcol, optional, segment,
-                    out):
+                    out, first, size):
     """Positions of wanted items in their rows' rankings, by counting.
 
     A row is ranked by distance, ties by index. An optional item with a
     larger distance than every required item of its row gets the number
-    of ranked columns instead of its position (as ``pair_positions``
-    allows), which saves its pass.
+    of ranked columns instead of its position, as a tie group of 1 (as
+    ``pair_positions`` allows), which saves its pass.
 
     Args:
         block (np.ndarray): C-contiguous distance rows ``(B, G)``.
@@ -93,6 +104,10 @@ def count_positions(block, gather, kept, row_start, kcol, optional, segment,
         segment (int): Columns counted against every item of a row before
             the next ones, so that they stay in the L1 cache.
         out (np.ndarray): int64 positions, written per item.
+        first (np.ndarray): int64, written per item: the position of the
+            first item of its tie group, ``count(row < v)``.
+        size (np.ndarray): int64, written per item: the size of its tie
+            group, ``count(row == v)`` (itself included).
     """
     n = kept.shape[0] if gather else block.shape[1]
     buf = np.empty(n, dtype=block.dtype)
@@ -105,4 +120,4 @@ def count_positions(block, gather, kept, row_start, kcol, optional, segment,
                     buf[j] = row[kept[j]]
                 row = buf
             _row_positions(row, kcol[p0:p1], optional[p0:p1], segment,
-                           out[p0:p1])
+                           out[p0:p1], first[p0:p1], size[p0:p1])

@@ -12,6 +12,9 @@ from .utils import check_positive_int
 #: Accepted values of ``RankProtocol.clothes_mode``.
 CLOTHES_MODES = (None, 'cc', 'sc')
 
+#: Accepted values of ``RankProtocol.ties``.
+TIE_MODES = ('index', 'pessimistic', 'expected')
+
 
 @dataclass(frozen=True)
 class RankProtocol:
@@ -42,6 +45,14 @@ class RankProtocol:
         ap_topk (int, optional): Compatibility switch only: CMC, AP and INP
             from the first ``ap_topk`` items of the raw ranking (the
             official Instruct-ReID code uses 500). Defaults to None.
+        ties (str): How gallery items at exactly the same distance from a
+            query are ordered: ``'index'`` (by gallery index, like a
+            stable sort: the published protocol), ``'pessimistic'`` (the
+            true matches after every other tied item: a lower bound) or
+            ``'expected'`` (CMC, AP and INP averaged over every order of
+            each tie group, in closed form). The three agree when no true
+            match ties with a non-matching item. ``ap_topk`` needs
+            ``'index'``. Defaults to ``'index'``.
 
     Example:
         >>> protocol = RankProtocol(clothes_mode='cc', junk_pids=[0, -1])
@@ -54,6 +65,7 @@ class RankProtocol:
     junk_pids: Tuple[int, ...] = (-1, )
     use_camera: bool = True
     ap_topk: Optional[int] = None
+    ties: str = 'index'
 
     def __post_init__(self):
         set_field = object.__setattr__  # the dataclass is frozen
@@ -69,6 +81,13 @@ class RankProtocol:
                       _check_bool(self.match_clothes, 'match_clothes'))
         set_field(self, 'use_camera', _check_bool(self.use_camera,
                                                   'use_camera'))
+        if self.ties not in TIE_MODES:
+            raise ValueError(f'ties must be one of {TIE_MODES}, got '
+                             f'{self.ties!r}')
+        if self.ap_topk is not None and self.ties != 'index':
+            raise ValueError(f'ap_topk (the official code\'s window, which '
+                             f'breaks ties by index) needs ties=\'index\', '
+                             f'got ties={self.ties!r}')
         if self.clothes_mode is not None and self.match_clothes:
             raise ValueError('clothes_mode and match_clothes=True cannot be '
                              'combined: match_clothes already decides what '
@@ -86,13 +105,19 @@ class RankProtocol:
         return self.clothes_mode is not None or bool(self.match_clothes)
 
     def reject(self, fields: Sequence[str], owner: str) -> None:
-        """Raise if any of ``fields`` is set (to a true value): ``owner``
-        (e.g. a protocol of its own) does not support them.
+        """Raise if any of ``fields`` is set (to a true value other than
+        its default): ``owner`` (e.g. a protocol of its own) does not
+        support them.
 
         Example:
-            >>> RankProtocol().reject(['ap_topk'], 'the VI protocol')
+            >>> RankProtocol().reject(['ap_topk', 'ties'], 'the VI protocol')
         """
-        used = {f: getattr(self, f) for f in fields if getattr(self, f)}
+        defaults = RankProtocol.__dataclass_fields__
+        used = {
+            f: getattr(self, f)
+            for f in fields
+            if getattr(self, f) and getattr(self, f) != defaults[f].default
+        }
         if used:
             raise ValueError(f'{owner} does not support {used}')
 

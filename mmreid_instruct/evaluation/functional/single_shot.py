@@ -71,7 +71,7 @@ def _single_shot_ranks(source: RowSource, rules: MatchRules,
 def _single_shot_rules(protocol: Optional[RankProtocol], shape, *labels):
     """:class:`MatchRules` of a protocol without clothes options."""
     protocol = protocol or RankProtocol()
-    protocol.reject(('clothes_mode', 'match_clothes', 'ap_topk'),
+    protocol.reject(('clothes_mode', 'match_clothes', 'ap_topk', 'ties'),
                     'the single-gallery-shot protocol')
     return MatchRules(protocol, shape, *labels)
 
@@ -133,7 +133,8 @@ def evaluate_single_gallery_shot(distmat: ArrayLike,
             :func:`~.rank.evaluate_rank`.
         protocol (RankProtocol, optional): ``max_rank``, ``junk_pids`` and
             ``use_camera`` apply; clothes options and ``ap_topk`` are not
-            supported. Defaults to ``RankProtocol()``.
+            supported, nor ties other than ``'index'``. Defaults to
+            ``RankProtocol()``.
         num_repeats (int): Number of draws. Defaults to 10.
         chunk_size (int, optional): Query rows per block.
 

@@ -95,6 +95,7 @@ class ReIDMetric(BaseMetric):
         self.normalize_feature = bool(normalize_feature)
         self.protocol = build_protocol(protocol, self.default_protocol)
         self.topk = check_topk(topk, self.protocol.max_rank)
+        # The search being evaluated, named in the warning about ties.
         self.query_cameras = camera_selection(query_cameras, 'query_cameras')
         self.gallery_cameras = camera_selection(gallery_cameras,
                                                 'gallery_cameras')
@@ -145,9 +146,9 @@ class ReIDMetric(BaseMetric):
                                          self.clothes_matching_tasks)
             for direction, query, gallery in self._searches(name, task, parts):
                 q, g = self._stack(query), self._stack(gallery)
-                res = self._evaluate(q, g, protocol)
                 where = f'{name}/{task}' + (f'/{direction}'
                                             if direction else '')
+                res = self._evaluate(q, g, protocol, where)
                 print_log(
                     f'{where}: {len(query)} queries '
                     f'({res["num_valid_queries"]} with a true match), '
@@ -164,23 +165,19 @@ class ReIDMetric(BaseMetric):
             self.rank_list.write(rank_lists)
         return metrics
 
-    @staticmethod
-    def calculate(
-            q_feats,
-            g_feats,
-            q_pids,
-            g_pids,
-            q_camids=None,
-            g_camids=None,
-            q_clothes_ids=None,
-            g_clothes_ids=None,
-            *,
-            metric: str = 'euclidean',
-            normalize_feature: bool = False,
-            topk: Sequence[int] = (1, 5, 10),
-            protocol: Union[dict, RankProtocol,
-                            None] = None) -> Dict[str, float]:
-        """Evaluate features directly, outside the runner.
+    @classmethod
+    def calculate(cls,
+                  q_feats,
+                  g_feats,
+                  q_pids,
+                  g_pids,
+                  q_camids=None,
+                  g_camids=None,
+                  q_clothes_ids=None,
+                  g_clothes_ids=None,
+                  **kwargs) -> Dict[str, float]:
+        """Evaluate features directly, outside the runner, as a metric built
+        with ``kwargs`` evaluates one test set.
 
         Args:
             q_feats, g_feats (np.ndarray | torch.Tensor): ``(Q, C)`` and
@@ -190,36 +187,34 @@ class ReIDMetric(BaseMetric):
                 unless the protocol has ``use_camera=False``).
             q_clothes_ids, g_clothes_ids (array-like, optional): Outfit
                 ids (needed by ``clothes_mode`` and ``match_clothes``).
-            metric (str): ``'euclidean'`` or ``'cosine'``. Defaults to
-                ``'euclidean'``.
-            normalize_feature (bool): L2-normalise the features first.
-                Defaults to False.
-            topk (Sequence[int]): CMC ranks reported. Defaults to
-                (1, 5, 10).
-            protocol (dict | RankProtocol, optional): The protocol; a dict
-                holds :class:`RankProtocol` fields. Defaults to None
-                (``RankProtocol()``).
+            **kwargs: Arguments of the metric class: ``metric``,
+                ``normalize_feature``, ``topk``, ``protocol`` (its
+                ``match_clothes`` is used as given) and those of a
+                subclass.
 
         Returns:
             dict: ``R<k>`` for ``k`` in ``topk``, ``mAP``, ``mINP`` (in
             percent) and ``num_valid_queries``.
         """
-        protocol = build_protocol(protocol, {})
-        topk = check_topk(topk, protocol.max_rank)
-        if normalize_feature:
-            q_feats, g_feats = l2_normalize(q_feats), l2_normalize(g_feats)
-        res = rank_parts(
-            make_part(q_feats, q_pids, q_camids, q_clothes_ids),
-            make_part(g_feats, g_pids, g_camids, g_clothes_ids),
-            check_metric(metric), protocol)
-        out = percent_results(res, topk)
+        metric = cls(**kwargs)
+        query = make_part(
+            metric._normalized(q_feats), q_pids, q_camids, q_clothes_ids)
+        gallery = make_part(
+            metric._normalized(g_feats), g_pids, g_camids, g_clothes_ids)
+        res = metric._evaluate(query, gallery, metric.protocol)
+        out = percent_results(res, metric.topk)
         out['num_valid_queries'] = res['num_valid_queries']
         return out
 
-    def _evaluate(self, q: dict, g: dict, protocol: RankProtocol) -> dict:
+    def _evaluate(self,
+                  q: dict,
+                  g: dict,
+                  protocol: RankProtocol,
+                  name: Optional[str] = None) -> dict:
         """Functional result (``cmc``, ``mAP``, ``mINP``,
-        ``num_valid_queries``) of a stacked query and gallery part."""
-        return rank_parts(q, g, self.metric, protocol)
+        ``num_valid_queries``) of a stacked query and gallery part;
+        ``name`` names the search in warnings."""
+        return rank_parts(q, g, self.metric, protocol, name)
 
     def _searches(self, name: str, task: str, parts: dict) -> Iterator[Tuple]:
         """``(direction, query, gallery)`` of every search of a test set;

@@ -111,8 +111,11 @@ class TaskFreeReIDMetric(ReIDMetric):
         for task in dict.fromkeys(q_tasks):
             rows = np.flatnonzero(q_tasks == task)
             res = rank_parts(
-                take(q, rows), g, self.metric,
-                self.task_protocols.get(task, self.base_protocol))
+                take(q, rows),
+                g,
+                self.metric,
+                self.task_protocols.get(task, self.base_protocol),
+                name=f'task-free {task}')
             print_log(
                 f'task-free {task}: {len(rows)} queries '
                 f'({res["num_valid_queries"]} with a true match) against '

@@ -190,10 +190,14 @@ def take(part: Dict[str, np.ndarray], index: np.ndarray) -> Dict:
     }
 
 
-def rank_parts(query: Dict[str, np.ndarray], gallery: Dict[str, np.ndarray],
-               metric: str, protocol: RankProtocol) -> Dict:
+def rank_parts(query: Dict[str, np.ndarray],
+               gallery: Dict[str, np.ndarray],
+               metric: str,
+               protocol: RankProtocol,
+               name: Optional[str] = None) -> Dict:
     """:func:`~mmreid_instruct.evaluation.evaluate_rank_from_features` of
-    two stacked parts (see :func:`stack_part`).
+    two stacked parts (see :func:`stack_part`); ``name`` (the searched set)
+    is named in its warning about tied distances.
 
     Example:
         >>> import numpy as np
@@ -213,7 +217,8 @@ def rank_parts(query: Dict[str, np.ndarray], gallery: Dict[str, np.ndarray],
         query['clothes_ids'],
         gallery['clothes_ids'],
         metric=metric,
-        protocol=protocol)
+        protocol=protocol,
+        name=name)
 
 
 def build_protocol(protocol: Union[RankProtocol, dict, None],

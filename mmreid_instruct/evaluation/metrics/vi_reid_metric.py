@@ -62,8 +62,9 @@ class VIReIDMetric(ReIDMetric):
                                                      Sequence[int]]] = None,
                  **kwargs) -> None:
         super().__init__(**kwargs)
-        self.protocol.reject(('clothes_mode', 'match_clothes', 'ap_topk'),
-                             type(self).__name__)
+        self.protocol.reject(
+            ('clothes_mode', 'match_clothes', 'ap_topk', 'ties'),
+            type(self).__name__)
         if directions is not None:
             directions = (directions, ) if isinstance(directions, str) \
                 else tuple(directions)
@@ -98,7 +99,11 @@ class VIReIDMetric(ReIDMetric):
                 where, direction, [it for it in pool if it['modality'] == src],
                 [it for it in pool if it['modality'] == dst])
 
-    def _evaluate(self, q: dict, g: dict, protocol: RankProtocol) -> dict:
+    def _evaluate(self,
+                  q: dict,
+                  g: dict,
+                  protocol: RankProtocol,
+                  name: Optional[str] = None) -> dict:
         """Mean result over the trials' single-shot galleries."""
         trials = []
         for trial in range(self.num_trials):
@@ -112,7 +117,8 @@ class VIReIDMetric(ReIDMetric):
                                      f'for query cameras {skipped}')
                 groups.append(
                     rank_parts(
-                        take(q, rows), take(g, keep), self.metric, protocol))
+                        take(q, rows), take(g, keep), self.metric, protocol,
+                        name))
             trials.append(merge_rank_results(groups))
         return average_trials(trials)
 

@@ -87,19 +87,19 @@ def test_duplicates_rejected():
         metric.compute_metrics(metric.results)
 
 
-def test_calculate_matches_process_path():
+def calculate_on_toy_samples(metric_class, **kwargs):
+    """``metric_class.calculate`` on the features and labels of
+    :func:`toy_samples` (two queries, then the gallery)."""
     samples = toy_samples()
     feats = np.stack([s['pred_feature'].numpy() for s in samples])
     pids = [s['pid'] for s in samples]
     cams = [s['camid'] for s in samples]
-    res = ReIDMetric.calculate(
-        feats[:2],
-        feats[2:],
-        pids[:2],
-        pids[2:],
-        cams[:2],
-        cams[2:],
-        topk=(1, 2))
+    return metric_class.calculate(feats[:2], feats[2:], pids[:2], pids[2:],
+                                  cams[:2], cams[2:], **kwargs)
+
+
+def test_calculate_matches_process_path():
+    res = calculate_on_toy_samples(ReIDMetric, topk=(1, 2))
     assert res['mAP'] == pytest.approx(75.0)
     assert res['R2'] == pytest.approx(100.0)
     assert res['num_valid_queries'] == 2
@@ -182,27 +182,15 @@ def test_cuhk03_classic_single_gallery_shot():
     assert res['trad/R2'] == pytest.approx(100.0)
     assert res['trad/mAP'] == pytest.approx(75.0)
     assert res['trad/mINP'] == pytest.approx(75.0)
-    samples = toy_samples()
-    feats = np.stack([s['pred_feature'].numpy() for s in samples])
-    pids = [s['pid'] for s in samples]
-    cams = [s['camid'] for s in samples]
-    direct = SingleGalleryShotMetric.calculate(
-        feats[:2],
-        feats[2:],
-        pids[:2],
-        pids[2:],
-        cams[:2],
-        cams[2:],
-        topk=(1, 2),
-        num_repeats=10)
+    direct = calculate_on_toy_samples(
+        SingleGalleryShotMetric, topk=(1, 2), num_repeats=10)
     assert direct['R1'] == res['trad/R1']
     assert direct['mAP'] == res['trad/mAP']
     for options in (dict(ap_topk=5), dict(clothes_mode='cc')):
         with pytest.raises(ValueError, match='does not support'):
             SingleGalleryShotMetric(protocol=options)
         with pytest.raises(ValueError, match='does not support'):
-            SingleGalleryShotMetric.calculate(
-                feats[:2], feats[2:], pids[:2], pids[2:], protocol=options)
+            calculate_on_toy_samples(SingleGalleryShotMetric, protocol=options)
     with pytest.raises(ValueError, match='num_repeats'):
         SingleGalleryShotMetric(num_repeats=0)
 
