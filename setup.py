@@ -1,4 +1,8 @@
+import os
 import os.path as osp
+import platform
+import shutil
+import sys
 from setuptools import find_packages, setup
 
 
@@ -16,6 +20,41 @@ def parse_requirements(path):
         return [line for line in lines if line and not line.startswith('#')]
 
 
+def add_mim_extension():
+    """Put the files openmim needs (``mim search``, ``mim download``,
+    ``mim train``) into ``mmreid_instruct/.mim``: symlinks to the originals
+    for an editable install (``pip install -e .``), copies otherwise."""
+    if 'develop' in sys.argv or 'editable_wheel' in sys.argv:
+        mode = 'copy' if platform.system() == 'Windows' else 'symlink'
+    elif 'sdist' in sys.argv or 'bdist_wheel' in sys.argv:
+        mode = 'copy'
+    else:
+        return
+    repo_path = osp.dirname(osp.abspath(__file__))
+    mim_path = osp.join(repo_path, 'mmreid_instruct', '.mim')
+    os.makedirs(mim_path, exist_ok=True)
+    for name in ('configs', 'tools', 'demo', 'model-index.yml'):
+        src_path = osp.join(repo_path, name)
+        tar_path = osp.join(mim_path, name)
+        # An sdist has the copies only: keep them when building from it.
+        if not osp.exists(src_path):
+            continue
+        if osp.islink(tar_path) or osp.isfile(tar_path):
+            os.remove(tar_path)
+        elif osp.isdir(tar_path):
+            shutil.rmtree(tar_path)
+        if mode == 'symlink':
+            os.symlink(osp.relpath(src_path, mim_path), tar_path)
+        elif osp.isdir(src_path):
+            shutil.copytree(
+                src_path,
+                tar_path,
+                ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
+        else:
+            shutil.copyfile(src_path, tar_path)
+
+
+add_mim_extension()
 setup(
     name='mmreid_instruct',
     version=read_version(),

@@ -80,5 +80,6 @@ EVALUATOR = _child('evaluator', MMENGINE_EVALUATOR,
 
 # Miscellaneous.
 TASK_UTILS = _child('task util', MMENGINE_TASK_UTILS, 'mmreid_instruct.models')
-VISUALIZERS = _child('visualizer', MMENGINE_VISUALIZERS)
+VISUALIZERS = _child('visualizer', MMENGINE_VISUALIZERS,
+                     'mmreid_instruct.visualization')
 VISBACKENDS = _child('vis_backend', MMENGINE_VISBACKENDS)

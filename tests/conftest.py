@@ -1,9 +1,12 @@
+import functools
+import http.server
 import json
 import os
 import os.path as osp
 import socket
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -58,6 +61,60 @@ def build_small_baseline_cfg(data_root,
     return cfg
 
 
+ALL_TASKS_CONFIG = osp.join(CONFIG_ROOT, 'irm',
+                            'irm_vit-tiny_all-tasks_synth-omnireid-tiny.py')
+
+
+@pytest.fixture(scope='session')
+def small_all_tasks_cfg():
+    """A function building the all-tasks IRM config shrunk for tests."""
+    return build_small_all_tasks_cfg
+
+
+def build_small_all_tasks_cfg(data_root,
+                              work_dir,
+                              max_iters=2,
+                              checkpoint_interval=2,
+                              tasks=('trad', 'ctcc', 't2i'),
+                              sgd=True,
+                              **batch_sampler):
+    """The tiny all-tasks IRM config shrunk for tests: 1-layer ViTs without
+    drop path (no randomness in the forward pass), the training lists of
+    ``tasks`` with 4x2 batches (``batch_sampler`` overrides the batch
+    sampler's arguments), no validation; with ``sgd``, plain SGD (lr 0.1,
+    constant), whose steps are proportional to the gradients."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(ALL_TASKS_CONFIG)
+    cfg.work_dir = str(work_dir)
+    model = cfg.model
+    for vit in (model.backbone, model.image_instruction_encoder.backbone):
+        vit.arch.num_layers = 1
+        vit.drop_path_rate = 0.
+    loader = cfg.train_dataloader
+    loader.dataset.defaults.data_root = data_root
+    loader.dataset.datasets = [
+        d for d in loader.dataset.datasets if d.task in tasks
+    ]
+    loader.batch_sampler.update(num_pids=4, num_instances=2, **batch_sampler)
+    loader.num_workers = 0
+    loader.persistent_workers = False
+    cfg.test_dataloader.dataset.defaults.data_root = data_root
+    if sgd:
+        cfg.optim_wrapper = dict(
+            type='OptimWrapper', optimizer=dict(type='SGD', lr=0.1))
+        cfg.param_scheduler = []
+    cfg.train_cfg.max_iters = max_iters
+    cfg.train_cfg.val_interval = 10**9
+    cfg.default_hooks.checkpoint = dict(
+        type='CheckpointHook', by_epoch=False, interval=checkpoint_interval)
+    cfg.default_hooks.logger.interval = 1
+    cfg.val_cfg = None
+    cfg.val_dataloader = None
+    cfg.val_evaluator = None
+    cfg.log_level = 'WARNING'
+    return cfg
+
+
 def _free_port():
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
@@ -99,3 +156,37 @@ def run_two_ranks(tmp_path):
         return [json.load(open(f)) for f in outs]
 
     return run
+
+
+class _CountingHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves a folder and records the path of every GET."""
+
+    def do_GET(self):
+        self.server.requests.append(self.path)
+        super().do_GET()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def serve_folder(monkeypatch):
+    """A function serving a folder over HTTP on 127.0.0.1 (a free port) in
+    a thread: ``serve_folder(folder) -> (base_url, requests)``, ``requests``
+    being the list of paths fetched so far. Servers stop after the test."""
+    for name in ('http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY'):
+        monkeypatch.delenv(name, raising=False)
+    servers = []
+
+    def start(folder):
+        handler = functools.partial(_CountingHandler, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+        server.requests = []
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f'http://127.0.0.1:{server.server_address[1]}/', server.requests
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()

@@ -18,7 +18,9 @@ def parse_args():
     parser.add_argument(
         '--amp',
         action='store_true',
-        help='enable automatic mixed precision training')
+        help='enable automatic mixed precision training '
+        '(MixedPrecisionOptimWrapper: float16 with dynamic loss scaling on '
+        'a GPU unless the config gives a dtype, bfloat16 on CPU)')
     parser.add_argument(
         '--no-validate',
         action='store_true',
@@ -34,9 +36,11 @@ def apply_train_args(cfg, args):
     """Apply the training options of the command line to the config."""
     if args.amp:
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
+        if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper',
+                                 'MixedPrecisionOptimWrapper'):
             raise ValueError(f'--amp is not supported with {optim_wrapper}.')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        if optim_wrapper == 'OptimWrapper':
+            cfg.optim_wrapper.type = 'MixedPrecisionOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 
     if args.resume == 'auto':

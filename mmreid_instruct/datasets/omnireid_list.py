@@ -2,6 +2,7 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
 from mmreid_instruct.registry import DATASETS
+from mmreid_instruct.utils.captions import clean_caption
 from mmreid_instruct.utils.tasks import IMAGE_INSTRUCTION_TASKS, normalize_task
 from .base_reid_dataset import BaseReIDDataset
 from .utils import (MISSING_CAMID, fixed_instruction, infer_modality,
@@ -54,8 +55,18 @@ class OmniReIDList(BaseReIDDataset):
             ``data_root`` unless absolute. Defaults to ``captions.json``
             next to the list file.
         instruction_text (str, optional): Replaces the fixed instruction of
-            ``trad``, ``cc`` or ``vi``. Defaults to
-            :data:`~mmreid_instruct.datasets.utils.DEFAULT_INSTRUCTIONS`.
+            ``trad``, ``cc`` or ``vi``. Defaults to the text of
+            ``instruction_style``.
+        instruction_style (str): Fixed instruction texts: ``'default'``
+            (:data:`~mmreid_instruct.datasets.utils.DEFAULT_INSTRUCTIONS`)
+            or ``'official'`` (those of the official code,
+            :data:`~mmreid_instruct.datasets.utils.OFFICIAL_INSTRUCTIONS`).
+            Defaults to ``'default'``.
+        clean_captions (bool): Clean every instruction text (captions and
+            fixed texts) as the official code does before tokenising
+            (:func:`~mmreid_instruct.utils.captions.clean_caption`:
+            lower case, punctuation deleted, at most 50 words). Defaults to
+            False (texts as written).
         dataset_name (str): Name stored in every record. Defaults to
             ``'omnireid'``.
         check_files (bool): Check that every image and instruction image
@@ -96,6 +107,8 @@ class OmniReIDList(BaseReIDDataset):
                  subset: str = 'train',
                  caption_file: Optional[str] = None,
                  instruction_text: Optional[str] = None,
+                 instruction_style: str = 'default',
+                 clean_captions: bool = False,
                  dataset_name: str = 'omnireid',
                  check_files: bool = True,
                  camid_offset: int = 0,
@@ -108,7 +121,9 @@ class OmniReIDList(BaseReIDDataset):
                 osp.dirname(self.list_file), 'captions.json')
         else:
             self.caption_file = join_root(data_root, caption_file)
-        self.instruction_text = fixed_instruction(self.task, instruction_text)
+        self.clean_captions = bool(clean_captions)
+        self.instruction_text = self._clean(
+            fixed_instruction(self.task, instruction_text, instruction_style))
         self.check_files = check_files
         self.camid_offset = int(camid_offset)
         self.ir_cameras = frozenset(int(c) for c in ir_cameras)
@@ -208,4 +223,10 @@ class OmniReIDList(BaseReIDDataset):
             raise ValueError(f'{where}: caption {key!r} in '
                              f'{self.caption_file} must be a non-empty '
                              f'string, got {caption!r}.')
-        return caption
+        return self._clean(caption)
+
+    def _clean(self, text: Optional[str]) -> Optional[str]:
+        """``text`` cleaned when ``clean_captions``, else as it is."""
+        if text is None or not self.clean_captions:
+            return text
+        return clean_caption(text)

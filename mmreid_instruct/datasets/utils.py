@@ -27,6 +27,23 @@ DEFAULT_INSTRUCTIONS = {
     'vi': 'retrieve the same person in the other modality',
 }
 
+#: The fixed instruction texts of the official Instruct-ReID code (its
+#: ``preprocessor_sc.py`` and ``preprocessor_cross.py``), spelled as there.
+#: Its ``cc`` instruction is the clothes image alone, so the ``cc`` text,
+#: which an image-instructed model does not read, stays the default one.
+OFFICIAL_INSTRUCTIONS = dict(
+    DEFAULT_INSTRUCTIONS,
+    trad='do not change clothes',
+    vi='cross modiality',
+)
+
+#: Named sets of fixed instruction texts (``instruction_style`` of
+#: :class:`~mmreid_instruct.datasets.OmniReIDList`).
+INSTRUCTION_STYLES = {
+    'default': DEFAULT_INSTRUCTIONS,
+    'official': OFFICIAL_INSTRUCTIONS,
+}
+
 #: Camera id of records whose camera is unknown, per subset; query and
 #: gallery differ so that no gallery item is ever a same-camera junk match.
 MISSING_CAMID = {'train': -1, 'query': -1, 'gallery': -2}
@@ -299,20 +316,33 @@ def first_existing(folder: str, names: Sequence[str], what: str) -> str:
                             f'expected {what}.')
 
 
-def fixed_instruction(task: str, instruction_text: Optional[str]):
+def fixed_instruction(task: str,
+                      instruction_text: Optional[str],
+                      style: str = 'default'):
     """Return the fixed instruction of a task, or ``instruction_text``.
 
     Args:
         task (str): A canonical task key.
-        instruction_text (str, optional): Replaces the default text of
-            :data:`DEFAULT_INSTRUCTIONS`; only valid for those tasks.
+        instruction_text (str, optional): Replaces the text of ``style``;
+            only valid for the tasks of :data:`DEFAULT_INSTRUCTIONS`.
+        style (str): A key of :data:`INSTRUCTION_STYLES`: ``'default'``
+            (:data:`DEFAULT_INSTRUCTIONS`) or ``'official'``
+            (:data:`OFFICIAL_INSTRUCTIONS`). Defaults to ``'default'``.
 
     Returns:
         str | None: The instruction, None for tasks whose instruction is
         per record (a caption or an image).
+
+    Example:
+        >>> fixed_instruction('vi', None, 'official')
+        'cross modiality'
     """
+    texts = INSTRUCTION_STYLES.get(style)
+    if texts is None:
+        raise ValueError(f'instruction_style must be one of '
+                         f'{sorted(INSTRUCTION_STYLES)}, got {style!r}.')
     if instruction_text is None:
-        return DEFAULT_INSTRUCTIONS.get(task)
+        return texts.get(task)
     if task not in DEFAULT_INSTRUCTIONS:
         raise ValueError(
             f'instruction_text only applies to the tasks with a fixed '

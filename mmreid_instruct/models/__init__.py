@@ -2,6 +2,7 @@
 # registry only once they are registered.
 import mmpretrain.models  # noqa: F401
 
+from .backbones import *  # noqa: F401,F403
 from .data_preprocessors import *  # noqa: F401,F403
 from .fusions import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403

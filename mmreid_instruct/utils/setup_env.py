@@ -21,6 +21,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     import mmreid_instruct.evaluation  # noqa: F401,F403
     import mmreid_instruct.models  # noqa: F401,F403
     import mmreid_instruct.structures  # noqa: F401,F403
+    import mmreid_instruct.visualization  # noqa: F401,F403
 
     if not init_default_scope:
         return

@@ -102,6 +102,115 @@ CLOTHES_MODE_ROWS = rows_in_test_and_val('evaluator', [
     ('1.protocol', ABSENT, dict(clothes_mode='cc')),
 ])
 
+# The IRM configs whose snapshots predate the rows that use this (configs
+# added later have snapshots that already hold the new values).
+IRM_CONFIGS_BEFORE = ('irm/irm_vit-b_omnireid.py', 'irm/irm_vit-tiny_synth-*',
+                      'irm/irm-blind_*')
+
+# The official training data of the paper setting: its random erasing in
+# every training pipeline and the VC-Clothes list its joint config reads.
+_OLD_ERASING = dict(type='RandomErasing', erase_prob=0.5, mode='rand')
+_NEW_ERASING = dict(type='RandomSolidErasing')
+OFFICIAL_TRAIN_DATA_ROWS = []
+for _lists in ('train_lists', 'train_dataloader.dataset.datasets'):
+    OFFICIAL_TRAIN_DATA_ROWS += [(f'{_lists}.{i}.pipeline.5', _OLD_ERASING,
+                                  _NEW_ERASING) for i in range(10)]
+    OFFICIAL_TRAIN_DATA_ROWS.append(
+        (f'{_lists}.9.list_file', 'datalist/train.txt',
+         'datalist/train_cc_clo.txt'))
+
+# The paper config's official head, instruction texts, caption cleaning and
+# clothes-image normalisation.
+_OFFICIAL_TEXTS = dict(instruction_style='official', clean_captions=True)
+PAPER_HEAD_AND_TEXT_ROWS = [
+    ('model.head.loss_cls.label_smoothing', 0.1, 0.0),
+    ('model.head.share_uv_neck', ABSENT, True),
+    ('model.head.uv_triplet_after_bn', ABSENT, True),
+    ('model.data_preprocessor.train_instruction_mean', ABSENT,
+     [122.7709383, 116.7460125, 104.09373615]),
+    ('model.data_preprocessor.train_instruction_std', ABSENT,
+     [68.5005327, 66.6321579, 70.32316305]),
+    ('train_dataloader.dataset.defaults', ABSENT, _OFFICIAL_TEXTS),
+] + rows_in_test_and_val('dataloader',
+                         [('dataset.defaults', ABSENT, _OFFICIAL_TEXTS)])
+
+# The paper's mode, in the paper config and the configs made from it
+# before it: every optimizer step holds one batch of every training list.
+PAPER_CONFIGS_BEFORE_ALL_TASKS = ('irm/irm_vit-b_omnireid.py',
+                                  'irm/irm_vit-b-*16_omnireid.py',
+                                  'irm/irm_vit-b_paper-protocol_omnireid.py')
+ALL_TASKS_DATA_ROWS = [
+    ('train_dataloader.batch_size', 128, None),
+    ('train_dataloader.sampler',
+     dict(
+         type='MultiTaskPKSampler',
+         num_pids=32,
+         num_instances=4,
+         ratios=[1] * 10), dict(type='DefaultSampler', shuffle=False)),
+    ('train_dataloader.batch_sampler', ABSENT,
+     dict(
+         type='AllTasksPKSampler',
+         num_pids=[32] * 6 + [24] + [32] * 3,
+         num_instances=[4] * 6 + [1] + [4] * 3,
+         shares=1,
+         loss_weights=1,
+         split_across_ranks=True)),
+]
+
+# The paper's pretrained initialisation (PASS and ALBEF, converted; training
+# refuses to start without them) and the official model's part tokens,
+# tokenisation and editing blocks (padding visible, tied to backbone blocks).
+_PASS = 'pretrained/pass_vit_base_full_mmreid.pth'
+_ALBEF = 'pretrained/albef_mmreid.pth'
+
+
+def _albef_init(prefix):
+    return dict(type='Pretrained', checkpoint=_ALBEF, prefix=prefix)
+
+
+PRETRAINED_INIT_ROWS = [
+    ('vit_checkpoint', None, ABSENT),
+    ('bert_folder', None, ABSENT),
+    ('vit_init_cfg', None, ABSENT),
+    ('pass_checkpoint', ABSENT, _PASS),
+    ('albef_checkpoint', ABSENT, _ALBEF),
+    ('allow_random_init', ABSENT, False),
+    ('required_pretrained', ABSENT, [
+        dict(
+            path=_PASS,
+            what='PASS ViT-B/16, converted',
+            get='pass_vit_base_full.pth, linked from "Prepare Pre-trained '
+            'Models" in the README of github.com/hwz-zju/Instruct-ReID (a '
+            'Google Drive file of the PASS authors), saved as '
+            'pretrained/pass_vit_base_full.pth',
+            convert='python tools/model_converters/pass_to_mmreid.py '
+            'pretrained/pass_vit_base_full.pth ' + _PASS),
+        dict(
+            path=_ALBEF,
+            what='ALBEF (14M images), converted',
+            get='https://storage.googleapis.com/sfr-pcl-data-research/'
+            'ALBEF/ALBEF.pth (also linked from that README), saved as '
+            'pretrained/ALBEF.pth',
+            convert='python tools/model_converters/albef_to_mmreid.py '
+            'pretrained/ALBEF.pth ' + _ALBEF),
+    ]),
+    ('model.backbone.type', 'mmpretrain.VisionTransformer',
+     'PASSVisionTransformer'),
+    ('model.backbone.num_part_tokens', ABSENT, 3),
+    ('model.backbone.init_cfg', None,
+     dict(type='Pretrained', checkpoint=_PASS, prefix='backbone.')),
+    ('model.image_instruction_encoder.backbone.init_cfg', None, ABSENT),
+    ('model.image_instruction_encoder.init_cfg', ABSENT,
+     _albef_init('image_instruction_encoder.')),
+    ('model.text_encoder.config', ABSENT, dict(vocab_size=30522)),
+    ('model.text_encoder.add_sep_token', ABSENT, False),
+    ('model.text_encoder.pad_to_max_length', ABSENT, True),
+    ('model.text_encoder.init_cfg', ABSENT, _albef_init('text_encoder.')),
+    ('model.fusion.mask_padding', ABSENT, False),
+    ('model.fusion.tie_to_backbone_blocks', ABSENT, [0, 11]),
+    ('model.t2i_head.init_cfg', ABSENT, _albef_init('t2i_head.')),
+]
+
 # Deliberate changes of effective configs: {glob (or tuple of globs) of
 # config paths relative to configs/: [(key_path, old, new), ...]}. A key
 # path is a dotted string ('train_cfg.max_iters'; list indices as numbers)
@@ -144,7 +253,7 @@ EXPECTED_CHANGES = {
     CLOTHES_MODE_ROWS,
     # Random states are saved and restored by a hook; training stops at a
     # non-finite loss.
-    ('_base_/default_runtime.py', 'baseline/*.py', 'irm/*.py'): [
+    ('_base_/default_runtime.py', 'baseline/*.py', *IRM_CONFIGS_BEFORE): [
         ('custom_hooks', [dict(type='MetricTableHook')], [
             dict(type='RandomStateHook'),
             dict(type='MetricTableHook'),
@@ -153,9 +262,19 @@ EXPECTED_CHANGES = {
     ],
     # The instruction-fusion module has one name (config key `fusion`,
     # folder models/fusions, class EditingFusion).
-    ('_base_/models/irm_vit-tiny.py', 'irm/*.py'): [
+    ('_base_/models/irm_vit-tiny.py', *IRM_CONFIGS_BEFORE): [
         ('model.fusion.type', 'EditingTransformer', 'EditingFusion'),
     ],
+    ('_base_/datasets/omnireid_joint.py', 'irm/irm_vit-b_omnireid.py'):
+    OFFICIAL_TRAIN_DATA_ROWS,
+    ('irm/irm_vit-b_omnireid.py', ):
+    PAPER_HEAD_AND_TEXT_ROWS,
+    ('_base_/datasets/omnireid_joint.py', *PAPER_CONFIGS_BEFORE_ALL_TASKS):
+    ALL_TASKS_DATA_ROWS,
+    # (the same configs predate the pretrained initialisation)
+    PAPER_CONFIGS_BEFORE_ALL_TASKS: [
+        ('train_cfg.type', 'ReIDIterBasedTrainLoop', 'AllTasksTrainLoop'),
+    ] + PRETRAINED_INIT_ROWS,
     # The paper config's ViT-B variable moved into _base_/models/irm.py.
     'irm/irm_vit-b_omnireid.py': [
         ('vit_b',

@@ -89,6 +89,38 @@ def test_train_a_few_iterations_then_test_six_tasks(path, synth_tiny_root,
             assert np.isfinite(value) and 0 <= value <= 100, (task, metrics)
 
 
+@pytest.mark.slow
+def test_all_tasks_twin_trains_every_task_in_every_step_then_tests(
+        synth_tiny_root, tmp_path, small_all_tasks_cfg):
+    from mmengine.config import Config
+
+    from mmreid_instruct.engine import ReIDRunner
+    from mmreid_instruct.utils import register_all_modules
+    register_all_modules()
+    # The same number of optimizer steps as the one-task configs.
+    for one_task in (IRM, IRM.replace('-tiny.py', '-small.py')):
+        all_tasks = Config.fromfile(
+            one_task.replace('_synth', '_all-tasks_synth'))
+        assert all_tasks.train_cfg.type == 'AllTasksTrainLoop'
+        assert all_tasks.train_cfg.max_iters == \
+            Config.fromfile(one_task).train_cfg.max_iters
+    cfg = small_all_tasks_cfg(
+        synth_tiny_root, tmp_path, tasks=TASKS, sgd=False)
+    cfg.test_dataloader.batch_size = 128
+    runner = ReIDRunner.from_cfg(cfg)
+    runner.train()
+    assert runner.iter == 2
+    logged = runner.message_hub.log_scalars
+    for task in TASKS:
+        key = 'train/t2i.loss_t2i' if task == 't2i' else \
+            f'train/{task}.loss_cls_g'
+        assert len(logged[key].data[0]) == 2  # one value per step
+    metrics = runner.test()
+    for task in TASKS:
+        value = metrics[f'synth_omnireid/{task}/mAP']
+        assert np.isfinite(value) and 0 <= value <= 100, (task, metrics)
+
+
 PAPER = osp.join(REPO, 'configs', 'irm', 'irm_vit-b_omnireid.py')
 
 
@@ -107,14 +139,44 @@ def test_paper_config_settings():
     warmup, cosine = cfg.param_scheduler
     assert warmup.end == cosine.begin == 1000
     assert cosine.end == cfg.train_cfg.max_iters == 24000
-    sampler = cfg.train_dataloader.sampler
-    assert (sampler.num_pids, sampler.num_instances) == (32, 4)
-    assert cfg.train_dataloader.batch_size == 128
+    # Every step holds a batch of every list (official P x K: 32 x 4, t2i
+    # 24 x 1, loss weights 1); one task per step in a twin config.
+    assert cfg.train_cfg.type == 'AllTasksTrainLoop'
+    batch_sampler = cfg.train_dataloader.batch_sampler
+    tasks = [d.task for d in cfg.train_dataloader.dataset.datasets]
+    assert batch_sampler.type == 'AllTasksPKSampler'
+    assert batch_sampler.num_pids == [24 if t == 't2i' else 32 for t in tasks]
+    assert batch_sampler.num_instances == [
+        1 if t == 't2i' else 4 for t in tasks
+    ]
+    assert (batch_sampler.shares, batch_sampler.loss_weights) == (1, 1)
+    one_task = Config.fromfile(
+        PAPER.replace('_omnireid', '_one-task_omnireid'))
+    assert one_task.train_cfg.type == 'ReIDIterBasedTrainLoop'
+    assert one_task.train_dataloader.batch_sampler is None
+    sampler = one_task.train_dataloader.sampler
+    assert (sampler.type, sampler.num_pids, sampler.num_instances,
+            one_task.train_dataloader.batch_size) == ('MultiTaskPKSampler', 32,
+                                                      4, 128)
     transforms = [
         t.type for t in cfg.train_dataloader.dataset.datasets[0].pipeline
     ]
     assert {'ColorJitter', 'RandomFlip', 'RandomCrop',
-            'RandomErasing'} <= set(transforms)
+            'RandomSolidErasing'} <= set(transforms)
+    # The official head and data options.
+    head = cfg.model.head
+    assert head.loss_cls.label_smoothing == 0.0
+    assert head.share_uv_neck and head.uv_triplet_after_bn
+    assert cfg.model.data_preprocessor.train_instruction_mean[0] == \
+        pytest.approx(0.48145466 * 255)
+    for loader in ('train', 'test', 'val'):
+        assert cfg[f'{loader}_dataloader'].dataset.defaults == dict(
+            instruction_style='official', clean_captions=True)
+    vc_clothes = [
+        d.list_file for d in cfg.train_dataloader.dataset.datasets
+        if d.dataset_name == 'vc_clothes'
+    ]
+    assert vc_clothes == ['datalist/train_cc_clo.txt']
     train_sets = {(d.dataset_name, d.task)
                   for d in cfg.train_dataloader.dataset.datasets}
     assert {t for _, t in train_sets} == set(TASKS)
@@ -131,6 +193,22 @@ def test_paper_config_settings():
         name for metric in cfg.test_evaluator for name in metric.dataset_names
     ]
     assert sorted(owners) == sorted({name for name, _ in test_sets})
+
+
+def test_paper_protocol_config():
+    from mmengine.config import Config
+    cfg = Config.fromfile(
+        PAPER.replace('_omnireid', '_paper-protocol_omnireid'))
+    paper = Config.fromfile(PAPER)
+    assert cfg.model == paper.model
+    assert cfg.test_dataloader == paper.test_dataloader
+    reid, t2i = cfg.test_evaluator
+    assert cfg.val_evaluator == cfg.test_evaluator
+    assert (reid.type, reid.protocol, reid.prefix) == ('ReIDMetric',
+                                                       'official', 'official')
+    assert t2i.type == 'T2IMetric'
+    test_sets = {d.dataset_name for d in cfg.test_dataloader.dataset.datasets}
+    assert sorted(reid.dataset_names + t2i.dataset_names) == sorted(test_sets)
 
 
 def test_paper_model_builds_offline_without_weights(monkeypatch):

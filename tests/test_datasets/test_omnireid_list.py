@@ -286,3 +286,34 @@ def test_default_caption_file_with_a_relative_data_root(tmp_path, monkeypatch):
     ds = load('data', 'query_attr', 'attr', 'query')
     assert ds.caption_file == osp.join('data', 'datalist', 'captions.json')
     assert ds.get_data_info(0)['instruction'] == 'a hat'
+
+
+def test_official_instruction_style_and_caption_cleaning(tmp_path):
+    root = make_tree(
+        tmp_path, {
+            'q_sc': ['a/1.jpg x 1 0 0'],
+            'q_vi': ['nir/1.jpg x 1 0 0'],
+            'q_cc': ['a/1.jpg clo/1.jpg 1 0 0'],
+            'q_attr': ['a/1.jpg k 1 0 0'],
+        },
+        captions={'k': 'A Red-coat, and  blue\tjeans/shorts!'})
+
+    def instruction(name, task, **kwargs):
+        return load(root, name, task, 'query',
+                    **kwargs).get_data_info(0)['instruction']
+
+    official = dict(instruction_style='official')
+    assert instruction('q_sc', 'sc', **official) == 'do not change clothes'
+    assert instruction('q_vi', 'cross', **official) == 'cross modiality'
+    assert instruction('q_vi', 'cross') == DEFAULT_INSTRUCTIONS['vi']
+    # The official cc instruction is the clothes image; the text stays.
+    assert instruction('q_cc', 'cc', **official) == DEFAULT_INSTRUCTIONS['cc']
+    caption = "A Red-coat, and  blue\tjeans/shorts!"
+    assert instruction('q_attr', 'attr') == caption
+    assert instruction('q_attr', 'attr', clean_captions=True) == \
+        'a red coat and blue\tjeans shorts'
+    assert instruction(
+        'q_sc', 'sc', instruction_text='Ignore: Clothes.',
+        clean_captions=True) == 'ignore clothes'
+    with pytest.raises(ValueError, match="instruction_style.*'official'"):
+        load(root, 'q_sc', 'sc', 'query', instruction_style='paper')

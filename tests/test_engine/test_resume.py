@@ -304,3 +304,41 @@ def test_number_of_workers_does_not_change_training(synth_tiny_root, tmp_path,
         train(cfg)
         finals.append(weights(str(work_dir / 'iter_3.pth')))
     assert all(torch.equal(finals[0][k], finals[1][k]) for k in finals[0])
+
+
+@pytest.mark.slow
+def test_all_tasks_mode_resumes_exactly(synth_tiny_root, tmp_path, monkeypatch,
+                                        random_state_warnings,
+                                        small_all_tasks_cfg):
+    full_dir, resumed_dir = tmp_path / 'full', tmp_path / 'resumed'
+    # AdamW with its schedule; drop path on, so the forward pass draws
+    # random numbers too.
+    cfg = small_all_tasks_cfg(
+        synth_tiny_root,
+        full_dir,
+        max_iters=4,
+        checkpoint_interval=2,
+        sgd=False,
+        shares=dict(trad=1, ctcc=1, t2i=2))
+    cfg.model.backbone.drop_path_rate = 0.1
+    train(cfg)
+    cfg.work_dir = str(resumed_dir)
+    runner = build_runner(cfg, str(full_dir / 'iter_2.pth'))
+    dataset_class = type(runner.train_loop.dataloader.dataset)
+    loaded = []
+    get_item = dataset_class.__getitem__
+
+    def counting_get_item(dataset, index):
+        loaded.append(index)
+        return get_item(dataset, index)
+
+    monkeypatch.setattr(dataset_class, '__getitem__', counting_get_item)
+    runner.train()
+
+    full = weights(str(full_dir / 'iter_4.pth'))
+    assert max_difference(full, weights(str(resumed_dir / 'iter_4.pth'))) == 0
+    assert any(not torch.equal(full[k], v)
+               for k, v in weights(str(full_dir / 'iter_2.pth')).items())
+    assert not random_state_warnings
+    # Only the 2 resumed steps are loaded: 4 batches of 4 x 2 each.
+    assert len(loaded) == 2 * 4 * 8

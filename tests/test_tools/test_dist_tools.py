@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs', 'baseline',
@@ -63,6 +64,59 @@ def test_two_process_train_and_test_match_single_process_test(
     assert json.load(open(dist_out)) == json.load(open(single_out))
 
 
+def trained_parameters(checkpoint):
+    """The trained weights of a checkpoint (no BN running statistics, which
+    each rank keeps for its own batches)."""
+    from mmreid_instruct.engine import load_checkpoint_file
+    return {
+        k: v
+        for k, v in load_checkpoint_file(checkpoint)['state_dict'].items()
+        if 'running_' not in k and 'num_batches_tracked' not in k
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('split_across_ranks', [True, False])
+def test_two_process_all_tasks_mode_matches_one_process(
+        synth_tiny_root, tmp_path, free_port, small_all_tasks_cfg,
+        split_across_ranks):
+    """Two gloo processes in the all-tasks mode (DDP with
+    find_unused_parameters, gradients synchronised in the last backward
+    pass only) train the weights that one process trains on the same
+    batches: with split_across_ranks the step's batches are dealt out
+    (rank 0: trad then t2i, so its last pass leaves the ReID head unused;
+    rank 1: ctcc); without it each rank takes its own batch of every list,
+    which one process does with two batches of every list."""
+    configs = {}
+    for name, shares in (('dist', 1), ('single',
+                                       1 if split_across_ranks else 2)):
+        cfg = small_all_tasks_cfg(
+            synth_tiny_root,
+            tmp_path / name,
+            max_iters=2,
+            shares=shares,
+            split_across_ranks=split_across_ranks)
+        assert cfg.find_unused_parameters
+        configs[name] = str(tmp_path / f'{name}.py')
+        cfg.dump(configs[name])
+    env = dict(os.environ, PORT=str(free_port()), OMP_NUM_THREADS='1')
+    run([
+        'bash', 'tools/dist_train.sh', configs['dist'], '2', '--work-dir',
+        str(tmp_path / 'dist')
+    ],
+        env=env)
+    run([
+        sys.executable, 'tools/train.py', configs['single'], '--work-dir',
+        str(tmp_path / 'single')
+    ])
+    dist = trained_parameters(str(tmp_path / 'dist' / 'iter_2.pth'))
+    single = trained_parameters(str(tmp_path / 'single' / 'iter_2.pth'))
+    assert dist.keys() == single.keys()
+    # SGD: the weights move by lr x gradient, so they check the gradients.
+    for k in dist:
+        torch.testing.assert_close(dist[k], single[k], rtol=1e-4, atol=1e-5)
+
+
 @pytest.mark.parametrize('script, args', [
     ('dist_train.sh', [CONFIG]),
     ('dist_train.sh', [CONFIG, '0']),
@@ -92,3 +146,57 @@ def test_bad_process_count_is_a_usage_error_before_torch(
     assert result.stderr.startswith(f'Usage: bash tools/{script} CONFIG')
     assert 'a whole number of processes' in result.stderr
     assert not marker.exists()
+
+
+def train_options(synth_tiny_root, work_dir):
+    """A 1-layer baseline trained for 2 iterations, no validation."""
+    return [
+        '--work-dir', work_dir, '--no-validate', '--cfg-options',
+        'train_cfg.max_iters=2', 'default_hooks.checkpoint.interval=2',
+        'model.backbone.arch.num_layers=1',
+        f'train_dataloader.dataset.data_root={synth_tiny_root}',
+        'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False'
+    ]
+
+
+@pytest.mark.slow
+def test_two_nodes_of_one_process_equal_one_node_of_two(
+        synth_tiny_root, tmp_path, free_port):
+    from mmreid_instruct.engine.runner import load_checkpoint_file
+
+    # Two "nodes" on this host: NNODES=2, NODE_RANK 0 and 1, one process
+    # each, meeting at 127.0.0.1 (gloo on CPU).
+    nodes_dir = str(tmp_path / 'nodes')
+    env = dict(
+        os.environ, NNODES='2', MASTER_ADDR='127.0.0.1', PORT=str(free_port()))
+    command = [
+        'bash', 'tools/dist_train.sh', CONFIG, '1',
+        *train_options(synth_tiny_root, nodes_dir)
+    ]
+    nodes = [
+        subprocess.Popen(
+            command,
+            cwd=REPO,
+            env=dict(env, NODE_RANK=str(rank)),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True) for rank in (0, 1)
+    ]
+    for node in nodes:
+        out, _ = node.communicate(timeout=600)
+        assert node.returncode == 0, out[-3000:]
+
+    one_dir = str(tmp_path / 'one')
+    run([
+        'bash', 'tools/dist_train.sh', CONFIG, '2',
+        *train_options(synth_tiny_root, one_dir)
+    ],
+        env=dict(os.environ, PORT=str(free_port())))
+
+    two_nodes = load_checkpoint_file(osp.join(nodes_dir, 'iter_2.pth'))
+    one_node = load_checkpoint_file(osp.join(one_dir, 'iter_2.pth'))
+    assert two_nodes['state_dict'].keys() == one_node['state_dict'].keys()
+    for key, value in one_node['state_dict'].items():
+        assert torch.equal(two_nodes['state_dict'][key], value), key
+    assert two_nodes['meta']['iter'] == one_node['meta']['iter'] == 2

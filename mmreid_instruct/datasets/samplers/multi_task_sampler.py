@@ -1,6 +1,6 @@
 import math
 from numbers import Real
-from typing import Dict, Iterator, List, Optional, Sequence, Union
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmengine.dataset import ConcatDataset as MMConcatDataset
@@ -16,6 +16,131 @@ from .pk_sampler import group_indices_by_pid, pk_batch_stream, pk_epoch_batches
 # Tags that keep the random streams of the sampler apart (the second entry
 # of every seed key).
 _PK_STREAM, _DATASET_DRAW, _SAMPLE_SEED = 1, 2, 3
+
+
+def training_sub_datasets(dataset, owner: str,
+                          seed_samples: bool) -> Tuple[list, List[int]]:
+    """Check a concatenation of training sets for the multi-task samplers
+    and return its sub-datasets and their offsets.
+
+    Args:
+        dataset (ConcatDataset): A concatenation with ``datasets`` (each
+            with ``get_pids()``) and, like mmengine's, ``cumulative_sizes``;
+            it is fully initialised here.
+        owner (str): Who asks, named in the error messages.
+        seed_samples (bool): Whether ``(index, seed)`` pairs will be drawn
+            (the concatenation must forward them to its sub-datasets).
+
+    Returns:
+        tuple[list, list[int]]: The sub-datasets and the global index of
+        the first sample of each.
+
+    Example:
+        >>> training_sub_datasets([], 'MySampler', True)
+        Traceback (most recent call last):
+        ...
+        TypeError: MySampler needs a concatenation of training sets ...
+    """
+    if not hasattr(dataset, 'datasets'):
+        raise TypeError(
+            f'{owner} needs a concatenation of training sets '
+            "(dict(type='ReIDConcatDataset', datasets=[...]), one per "
+            f'task or benchmark), got {type(dataset).__name__}; for a '
+            'single dataset use PKSampler.')
+    getitem = getattr(type(dataset), '__getitem__', None)
+    if seed_samples and getitem in (MMConcatDataset.__getitem__,
+                                    TorchConcatDataset.__getitem__):
+        raise TypeError(
+            f'{owner}: {type(dataset).__name__} does not accept (index, seed) '
+            "indices; use type='ReIDConcatDataset', which forwards them to "
+            'its sub-datasets, or seed_samples=False.')
+    if hasattr(dataset, 'full_init'):
+        dataset.full_init()
+    datasets = list(dataset.datasets)
+    if not datasets:
+        raise ValueError(f'{owner}: the concatenation is empty.')
+    for k, sub in enumerate(datasets):
+        if not hasattr(sub, 'get_pids'):
+            raise TypeError(f'{owner}: sub-dataset {k} '
+                            f'({type(sub).__name__}) has no get_pids().')
+    sizes = [len(sub) for sub in datasets]
+    cumulative = list(np.cumsum(sizes))
+    if list(getattr(dataset, 'cumulative_sizes', cumulative)) != cumulative:
+        raise ValueError(
+            f'{owner}: cumulative_sizes {list(dataset.cumulative_sizes)} do '
+            f'not match the sub-dataset sizes {sizes}.')
+    return datasets, [0] + [int(c) for c in cumulative[:-1]]
+
+
+def values_per_sub_dataset(values: Union[Sequence,
+                                         Dict], tasks: Sequence[Optional[str]],
+                           owner: str, name: str, what: str) -> list:
+    """One value per sub-dataset of a concatenation, from a sequence (in
+    order) or a dict keyed by sub-dataset index or by task name (any
+    accepted spelling), every sub-dataset exactly once.
+
+    Args:
+        values (Sequence | dict): What the config gives.
+        tasks (Sequence[str | None]): The task of each sub-dataset.
+        owner (str): Who asks, named in the error messages.
+        name (str): The argument, named in the error messages.
+        what (str): What each sub-dataset must be given, for the message
+            on missing ones, e.g. ``'a ratio'``.
+
+    Returns:
+        list: The values, unchecked, one per sub-dataset in order.
+
+    Example:
+        >>> values_per_sub_dataset(dict(sc=2, cc=1), ['cc', 'trad'],
+        ...                        'MySampler', 'ratios', 'a ratio')
+        [1, 2]
+    """
+    n = len(tasks)
+    if isinstance(values, dict):
+        result = [None] * n
+        for key, value in values.items():
+            if isinstance(key, (int, np.integer)) and \
+                    not isinstance(key, bool):
+                if not 0 <= key < n:
+                    raise ValueError(
+                        f'{owner}: {name} key {key} is not a sub-dataset '
+                        f'index (0..{n - 1}).')
+                k = int(key)
+            elif isinstance(key, str):
+                task = normalize_task(key)  # unknown names raise
+                matches = [i for i, t in enumerate(tasks) if t == task]
+                if not matches:
+                    raise ValueError(
+                        f'{owner}: {name} key {key!r}: no sub-dataset has '
+                        f'task {task!r} (tasks: {list(tasks)}).')
+                if len(matches) > 1:
+                    raise ValueError(
+                        f'{owner}: {name} key {key!r}: sub-datasets '
+                        f'{matches} all have task {task!r}; give their '
+                        f'{name} by index.')
+                k = matches[0]
+            else:
+                raise TypeError(
+                    f'{owner}: {name} keys are sub-dataset indices or task '
+                    f'names, got {key!r}.')
+            if result[k] is not None:
+                raise ValueError(f'{owner}: {name} give sub-dataset {k} '
+                                 f'({tasks[k]}) twice.')
+            result[k] = value
+        missing = [k for k, v in enumerate(result) if v is None]
+        if missing:
+            raise ValueError(
+                f'{owner}: {name} miss sub-datasets {missing} (tasks '
+                f'{[tasks[k] for k in missing]}); give every sub-dataset '
+                f'{what}.')
+        return result
+    if isinstance(values, (list, tuple, np.ndarray)):
+        if len(values) != n:
+            raise ValueError(
+                f'{owner}: {len(values)} {name} for {n} sub-datasets.')
+        return list(values)
+    raise TypeError(f'{owner}: {name} must be None, a sequence or a dict, '
+                    f'got {type(values).__name__}.')
 
 
 @DATA_SAMPLERS.register_module()
@@ -79,39 +204,10 @@ class MultiTaskPKSampler(Sampler):
             raise ValueError(
                 'MultiTaskPKSampler: num_pids and num_instances must be >= 1, '
                 f'got {num_pids} and {num_instances}.')
-        if not hasattr(dataset, 'datasets'):
-            raise TypeError(
-                'MultiTaskPKSampler needs a concatenation of training sets '
-                "(dict(type='ReIDConcatDataset', datasets=[...]), one per "
-                f'task or benchmark), got {type(dataset).__name__}; for a '
-                'single dataset use PKSampler.')
-        getitem = getattr(type(dataset), '__getitem__', None)
-        if seed_samples and getitem in (MMConcatDataset.__getitem__,
-                                        TorchConcatDataset.__getitem__):
-            raise TypeError(
-                f'MultiTaskPKSampler: {type(dataset).__name__} does not '
-                "accept (index, seed) indices; use type='ReIDConcatDataset', "
-                'which forwards them to its sub-datasets, or '
-                'seed_samples=False.')
-        if hasattr(dataset, 'full_init'):
-            dataset.full_init()
         self.dataset = dataset
-        self.datasets = list(dataset.datasets)
-        if not self.datasets:
-            raise ValueError('MultiTaskPKSampler: the concatenation is empty.')
-        for k, sub in enumerate(self.datasets):
-            if not hasattr(sub, 'get_pids'):
-                raise TypeError(f'MultiTaskPKSampler: sub-dataset {k} '
-                                f'({type(sub).__name__}) has no get_pids().')
+        self.datasets, self.offsets = training_sub_datasets(
+            dataset, 'MultiTaskPKSampler', seed_samples)
         sizes = [len(sub) for sub in self.datasets]
-        cumulative = list(np.cumsum(sizes))
-        if list(getattr(dataset, 'cumulative_sizes', cumulative)) != \
-                cumulative:
-            raise ValueError(
-                'MultiTaskPKSampler: cumulative_sizes '
-                f'{list(dataset.cumulative_sizes)} do not match the '
-                f'sub-dataset sizes {sizes}.')
-        self.offsets = [0] + [int(c) for c in cumulative[:-1]]
 
         self.num_pids = num_pids
         self.num_instances = num_instances
@@ -152,60 +248,12 @@ class MultiTaskPKSampler(Sampler):
 
     def _resolve_ratios(self, ratios, sizes: List[int]) -> np.ndarray:
         """Turn ``ratios`` into one probability per sub-dataset."""
-        n = len(self.datasets)
         if ratios is None:
             weights = [float(s) for s in sizes]
-        elif isinstance(ratios, dict):
-            weights = [None] * n
-            for key, value in ratios.items():
-                if isinstance(key, (int, np.integer)) and \
-                        not isinstance(key, bool):
-                    if not 0 <= key < n:
-                        raise ValueError(
-                            f'MultiTaskPKSampler: ratios key {key} is not a '
-                            f'sub-dataset index (0..{n - 1}).')
-                    k = int(key)
-                elif isinstance(key, str):
-                    task = normalize_task(key)  # unknown names raise
-                    matches = [
-                        i for i, t in enumerate(self.tasks) if t == task
-                    ]
-                    if not matches:
-                        raise ValueError(
-                            f'MultiTaskPKSampler: ratios key {key!r}: no '
-                            f'sub-dataset has task {task!r} (tasks: '
-                            f'{self.tasks}).')
-                    if len(matches) > 1:
-                        raise ValueError(
-                            f'MultiTaskPKSampler: ratios key {key!r}: '
-                            f'sub-datasets {matches} all have task '
-                            f'{task!r}; give their ratios by index.')
-                    k = matches[0]
-                else:
-                    raise TypeError(
-                        'MultiTaskPKSampler: ratios keys are sub-dataset '
-                        f'indices or task names, got {key!r}.')
-                if weights[k] is not None:
-                    raise ValueError(
-                        f'MultiTaskPKSampler: ratios give sub-dataset {k} '
-                        f'({self.tasks[k]}) twice.')
-                weights[k] = value
-            missing = [k for k, w in enumerate(weights) if w is None]
-            if missing:
-                raise ValueError(
-                    f'MultiTaskPKSampler: ratios miss sub-datasets {missing} '
-                    f'(tasks {[self.tasks[k] for k in missing]}); give every '
-                    'sub-dataset a ratio (0 to never draw it).')
-        elif isinstance(ratios, (list, tuple, np.ndarray)):
-            if len(ratios) != n:
-                raise ValueError(
-                    f'MultiTaskPKSampler: {len(ratios)} ratios for {n} '
-                    'sub-datasets.')
-            weights = list(ratios)
         else:
-            raise TypeError(
-                'MultiTaskPKSampler: ratios must be None, a sequence or a '
-                f'dict, got {type(ratios).__name__}.')
+            weights = values_per_sub_dataset(ratios, self.tasks,
+                                             'MultiTaskPKSampler', 'ratios',
+                                             'a ratio (0 to never draw it)')
         for k, w in enumerate(weights):
             if isinstance(w, bool) or not isinstance(w, Real) or \
                     not math.isfinite(w) or w < 0:

@@ -45,6 +45,9 @@ class LoadReIDImage(BaseTransform):
             instruction image to. Defaults to None (keep its size).
         imdecode_backend (str): mmcv decoding backend. Defaults to
             ``'cv2'``.
+        resize_backend (str): mmcv backend resizing the instruction image
+            (bilinear): ``'cv2'`` or ``'pillow'`` (the official code's
+            PIL resize). Defaults to ``'cv2'``.
         backend_args (dict, optional): mmengine file backend arguments.
 
     Example:
@@ -62,7 +65,8 @@ class LoadReIDImage(BaseTransform):
                  with_instruction_img: bool = False,
                  instruction_img_scale: Optional[tuple] = None,
                  imdecode_backend: str = 'cv2',
-                 backend_args: Optional[dict] = None) -> None:
+                 backend_args: Optional[dict] = None,
+                 resize_backend: str = 'cv2') -> None:
         if color_type not in ('color', 'grayscale'):
             raise ValueError("color_type must be 'color' or 'grayscale', "
                              f'got {color_type!r}')
@@ -71,6 +75,7 @@ class LoadReIDImage(BaseTransform):
         self.instruction_img_scale = instruction_img_scale
         self.imdecode_backend = imdecode_backend
         self.backend_args = backend_args
+        self.resize_backend = resize_backend
 
     def _load(self, path: str) -> np.ndarray:
         img = _read_image(path, self.color_type, self.backend_args,
@@ -89,7 +94,10 @@ class LoadReIDImage(BaseTransform):
                 results.get('instruction_img_path') is not None:
             img = self._load(results['instruction_img_path'])
             if self.instruction_img_scale is not None:
-                img = mmcv.imresize(img, tuple(self.instruction_img_scale))
+                img = mmcv.imresize(
+                    img,
+                    tuple(self.instruction_img_scale),
+                    backend=self.resize_backend)
             results['instruction_img'] = img
         return results
 

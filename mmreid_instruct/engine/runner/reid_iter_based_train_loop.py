@@ -3,7 +3,7 @@ from mmengine.runner import IterBasedTrainLoop
 
 from mmreid_instruct.registry import LOOPS
 from ..hooks.random_state_hook import warn_if_no_random_state_hook
-from .skipped_batches_iterator import SkippedBatchesIterator
+from .skipped_batches_iterator import SkippedBatchesIterator, skipping_sampler
 
 
 @LOOPS.register_module()
@@ -12,9 +12,10 @@ class ReIDIterBasedTrainLoop(IterBasedTrainLoop):
 
     On resume at iteration N, mmengine's loop loads and discards the N
     batches already trained on. When the sampler has a ``skip(num_batches)``
-    method (:class:`PKSampler`, :class:`MultiTaskPKSampler`), this loop has
-    the sampler start at batch N instead and loads nothing; the batches that
-    follow are the same. The random states are restored by
+    method (:class:`PKSampler`, :class:`MultiTaskPKSampler`, or the batch
+    sampler :class:`AllTasksPKSampler`), this loop has the sampler start at
+    batch N instead and loads nothing; the batches that follow are the
+    same. The random states are restored by
     :class:`RandomStateHook` (resuming without it gives a warning). See
     ``docs/en/advanced_guides/exact_resume.md``.
 
@@ -36,8 +37,18 @@ class ReIDIterBasedTrainLoop(IterBasedTrainLoop):
         ...                  val_interval=500)
     """
 
+    #: Whether an iteration takes the group of batches of a step (the batch
+    #: sampler's ``step_plan``), as :class:`AllTasksTrainLoop` does.
+    trains_step_groups = False
+
     def __init__(self, runner, dataloader, *args, **kwargs) -> None:
         super().__init__(runner, dataloader, *args, **kwargs)
+        if hasattr(self.dataloader.batch_sampler, 'step_plan') and \
+                not self.trains_step_groups:
+            raise TypeError(
+                f'{type(self.dataloader.batch_sampler).__name__} gives a '
+                'group of batches per optimizer step; train it with '
+                "train_cfg=dict(type='AllTasksTrainLoop').")
         sampler = self.dataloader.sampler
         if hasattr(sampler, 'batch_size') and \
                 self.dataloader.batch_size != sampler.batch_size:
@@ -51,7 +62,7 @@ class ReIDIterBasedTrainLoop(IterBasedTrainLoop):
         batches."""
         if self._iter > 0:
             warn_if_no_random_state_hook(self.runner)
-            if hasattr(self.dataloader.sampler, 'skip'):
+            if skipping_sampler(self.dataloader) is not None:
                 print_log(
                     f'The sampler skips the {self._iter} batches already '
                     'trained on; advancing the dataloader loads no data.',

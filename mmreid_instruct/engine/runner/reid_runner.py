@@ -20,6 +20,7 @@ from .checkpoint import (CheckpointMismatchError, atomic_replace,
                          is_local_path, load_checkpoint_file,
                          register_checkpoint_safe_globals,
                          weights_only_loading)
+from .pretrained_check import check_required_pretrained
 from .reid_iter_based_train_loop import ReIDIterBasedTrainLoop
 from .upstream import load_checkpoint_to_model
 
@@ -50,6 +51,9 @@ class ReIDRunner(Runner):
       makes resuming exact; see ``docs/en/advanced_guides/exact_resume.md``);
     - distributed runs started by ``torchrun`` (``tools/dist_train.sh``)
       also work on machines without CUDA, with the gloo backend.
+    - training stops before its first iteration when pretrained weights
+      listed in the config's ``required_pretrained`` are missing, unless
+      ``allow_random_init=True`` (``pretrained_check.py``).
 
     Select it with ``runner_type = 'ReIDRunner'`` in the config (the base
     runtime config does). Arguments are those of mmengine's runner.
@@ -69,7 +73,19 @@ class ReIDRunner(Runner):
     def train(self):
         """Train; every checkpoint read meanwhile, the pretrained weights of
         ``init_cfg`` included, is loaded with ``weights_only=True``
-        (:func:`weights_only_loading`). See mmengine's ``Runner.train``."""
+        (:func:`weights_only_loading`). First, the ``required_pretrained``
+        files of the config must exist unless ``allow_random_init=True``
+        (:func:`check_required_pretrained`). See mmengine's
+        ``Runner.train``."""
+        model = self.model.module if is_model_wrapper(
+            self.model) else self.model
+
+        def from_checkpoint():
+            return self._load_from is not None or (
+                self._resume and self.find_resumable_checkpoint() is not None)
+
+        check_required_pretrained(self.cfg, model, from_checkpoint,
+                                  self.logger)
         with weights_only_loading():
             return super().train()
 

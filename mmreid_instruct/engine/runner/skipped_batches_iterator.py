@@ -11,9 +11,12 @@ class SkippedBatchesIterator:
     like mmengine's own advance) and starts a new iterator of the dataloader,
     which then yields the batches from ``num_skipped`` on.
 
+    A batch sampler with ``skip`` (:class:`AllTasksPKSampler`) is told to
+    skip instead of the sampler; its unit is its own (steps).
+
     Args:
-        dataloader (DataLoader): A dataloader whose sampler has
-            ``skip(num_batches)`` and never runs out.
+        dataloader (DataLoader): A dataloader whose batch sampler or sampler
+            has ``skip(num_batches)`` and never runs out.
         num_skipped (int): Batches already trained on.
 
     Example:
@@ -40,7 +43,7 @@ class SkippedBatchesIterator:
 
     def __next__(self):
         if self._iterator is None:
-            self._dataloader.sampler.skip(self._num_skipped)
+            skipping_sampler(self._dataloader).skip(self._num_skipped)
             self._iterator = iter(self._dataloader)
         if self._advanced < self._num_skipped:
             self._advanced += 1
@@ -49,5 +52,28 @@ class SkippedBatchesIterator:
             return next(self._iterator)
         except StopIteration:
             raise RuntimeError(
-                f'{type(self._dataloader.sampler).__name__} ran out of '
-                'batches: a sampler with skip() must be infinite.') from None
+                f'{type(skipping_sampler(self._dataloader)).__name__} ran '
+                'out of batches: a sampler with skip() must be infinite.'
+            ) from None
+
+
+def skipping_sampler(dataloader):
+    """The sampler of ``dataloader`` that can skip batches: its batch
+    sampler if that has ``skip``, else its sampler (None if neither has).
+
+    Args:
+        dataloader (DataLoader): A dataloader.
+
+    Returns:
+        Sampler | None: The sampler with ``skip``.
+
+    Example:
+        >>> from torch.utils.data import DataLoader
+        >>> skipping_sampler(DataLoader(range(4))) is None
+        True
+    """
+    batch_sampler = getattr(dataloader, 'batch_sampler', None)
+    if hasattr(batch_sampler, 'skip'):
+        return batch_sampler
+    sampler = getattr(dataloader, 'sampler', None)
+    return sampler if hasattr(sampler, 'skip') else None

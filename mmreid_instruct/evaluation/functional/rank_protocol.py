@@ -15,6 +15,26 @@ CLOTHES_MODES = (None, 'cc', 'sc')
 #: Accepted values of ``RankProtocol.ties``.
 TIE_MODES = ('index', 'pessimistic', 'expected')
 
+#: Named protocols (:meth:`RankProtocol.preset`). ``'official'`` is the
+#: evaluator of the official Instruct-ReID code (its
+#: ``reid/evaluation/evaluators.py``, ``eval_func``) for every ReID task:
+#: the first 500 items of the ranking by squared Euclidean distance, the
+#: same-pid same-camera items among them dropped, CMC and AP from what is
+#: left (AP divided by the true matches inside that window); a match is the
+#: same pid, nothing else (no clothes rule for cc, ctcc or li); pid -1 is
+#: an ordinary negative; a query counts when the whole gallery holds a
+#: match. Details: ``docs/en/advanced_guides/evaluation.md``.
+PROTOCOL_PRESETS = {
+    'official':
+    dict(
+        ap_topk=500,
+        junk_pids=(),
+        clothes_mode=None,
+        match_clothes=False,
+        use_camera=True,
+        ties='index'),
+}
+
 
 @dataclass(frozen=True)
 class RankProtocol:
@@ -98,6 +118,28 @@ class RankProtocol:
             raise TypeError('junk_pids must be a sequence of integers, got '
                             f'{self.junk_pids!r}') from None
         set_field(self, 'junk_pids', junk_pids)
+
+    @classmethod
+    def preset(cls, name: str, **overrides) -> 'RankProtocol':
+        """A named protocol of :data:`PROTOCOL_PRESETS`.
+
+        Args:
+            name (str): The preset, e.g. ``'official'``.
+            **overrides: Fields that replace the preset's, e.g.
+                ``max_rank``.
+
+        Returns:
+            RankProtocol: The protocol.
+
+        Example:
+            >>> p = RankProtocol.preset('official')
+            >>> p.ap_topk, p.junk_pids, p.match_clothes
+            (500, (), False)
+        """
+        if name not in PROTOCOL_PRESETS:
+            raise ValueError(f'unknown protocol preset {name!r}; expected '
+                             f'one of {sorted(PROTOCOL_PRESETS)}')
+        return cls(**dict(PROTOCOL_PRESETS[name], **overrides))
 
     @property
     def uses_clothes(self) -> bool:

@@ -36,12 +36,15 @@ class ReIDMetric(BaseMetric):
             distances. Defaults to False.
         topk (Sequence[int]): CMC ranks reported, at most
             ``protocol.max_rank``. Defaults to (1, 5, 10).
-        protocol (dict | RankProtocol, optional): How queries are matched
-            and scored (:class:`~mmreid_instruct.evaluation.RankProtocol`);
-            a dict, e.g. ``dict(clothes_mode='cc')``, is merged over the
-            metric's :attr:`default_protocol`. With ``match_clothes`` left
-            None, test sets of the tasks in :attr:`clothes_matching_tasks`
-            get ``match_clothes=True``. Defaults to None.
+        protocol (dict | RankProtocol | str, optional): How queries are
+            matched and scored
+            (:class:`~mmreid_instruct.evaluation.RankProtocol`); a dict,
+            e.g. ``dict(clothes_mode='cc')``, is merged over the metric's
+            :attr:`default_protocol`; a string names a preset, e.g.
+            ``'official'`` (the official Instruct-ReID evaluator). With
+            ``match_clothes`` left None, test sets of the tasks in
+            :attr:`clothes_matching_tasks` get ``match_clothes=True``.
+            Defaults to None.
         query_cameras (Sequence[int], optional): Evaluate only the queries
             of these cameras (ids as stored in the samples).
         gallery_cameras (Sequence[int], optional): Rank only the gallery
@@ -160,7 +163,7 @@ class ReIDMetric(BaseMetric):
                     rank_lists.append(
                         self.rank_list.entry((name, task, direction), query,
                                              gallery, q['feats'], g['feats'],
-                                             self.metric))
+                                             self.metric, protocol))
         if self.rank_list is not None:
             self.rank_list.write(rank_lists)
         return metrics

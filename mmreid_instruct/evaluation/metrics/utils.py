@@ -15,7 +15,7 @@ from mmengine.logging import print_log
 from mmreid_instruct.utils.tasks import normalize_task
 from ..functional.rank import evaluate_rank_from_features
 from ..functional.rank_list import rank_list_from_features
-from ..functional.rank_protocol import RankProtocol
+from ..functional.rank_protocol import MatchRules, RankProtocol
 from ..functional.utils import check_positive_int
 
 #: Label and meta keys kept from every data sample.
@@ -141,18 +141,24 @@ def stack_part(items: List[dict]) -> Dict[str, np.ndarray]:
     if not items:
         raise ValueError('empty query or gallery part')
     feats = torch.stack([it['feat'] for it in items]).numpy()
-
-    def labels(key, default=-1):
-        return np.asarray(
-            [default if it[key] is None else int(it[key]) for it in items],
-            dtype=np.int64)
-
     return dict(
         feats=feats,
-        pids=labels('pid'),
-        camids=labels('camid'),
-        clothes_ids=labels('clothes_id'),
+        pids=label_array(items, 'pid'),
+        camids=label_array(items, 'camid'),
+        clothes_ids=label_array(items, 'clothes_id'),
         modality=np.asarray([it['modality'] or 'rgb' for it in items]))
+
+
+def label_array(items: List[dict], key: str) -> np.ndarray:
+    """The integer label ``key`` of every item (int64, -1 where None).
+
+    Example:
+        >>> label_array([dict(pid=3), dict(pid=None)], 'pid').tolist()
+        [3, -1]
+    """
+    return np.asarray(
+        [-1 if it.get(key) is None else int(it[key]) for it in items],
+        dtype=np.int64)
 
 
 def make_part(feats, pids, camids=None, clothes_ids=None) -> Dict:
@@ -221,20 +227,26 @@ def rank_parts(query: Dict[str, np.ndarray],
         name=name)
 
 
-def build_protocol(protocol: Union[RankProtocol, dict, None],
+def build_protocol(protocol: Union[RankProtocol, dict, str, None],
                    defaults: dict) -> RankProtocol:
     """A metric's ``protocol`` argument as a :class:`RankProtocol`: a dict
-    is merged over the metric's ``defaults``, a RankProtocol used as is.
+    is merged over the metric's ``defaults``, a RankProtocol used as is, a
+    string names a preset (:meth:`RankProtocol.preset`, whole: the
+    metric's defaults do not apply).
 
     Example:
         >>> build_protocol(dict(ap_topk=500), dict(junk_pids=())).junk_pids
         ()
+        >>> build_protocol('official', dict(use_camera=False)).use_camera
+        True
     """
     if isinstance(protocol, RankProtocol):
         return protocol
+    if isinstance(protocol, str):
+        return RankProtocol.preset(protocol)
     if protocol is not None and not isinstance(protocol, dict):
-        raise TypeError('protocol must be None, a dict or a RankProtocol, '
-                        f'got {type(protocol).__name__}')
+        raise TypeError('protocol must be None, a dict, a preset name or a '
+                        f'RankProtocol, got {type(protocol).__name__}')
     options = dict(defaults, **(protocol or {}))
     fields = [f.name for f in dataclasses.fields(RankProtocol)]
     unknown = sorted(set(options) - set(fields))
@@ -379,8 +391,11 @@ class RankListDump:
     ``query`` and ``gallery`` samples (the keys of
     :data:`RANK_LIST_KEYS`), and for every query the ``indices`` of its
     ``topk`` closest gallery items (into ``gallery``; the raw ranking, ties
-    by gallery index) and their ``distances``. Metrics take it as
-    ``rank_list=dict(out_file=..., topk=...)``.
+    by gallery index) and their ``distances``. When the metric gives its
+    protocol, the entry also holds the ``metric``, the ``protocol`` (its
+    fields) and, for every listed item, whether the protocol counts it as
+    a true match (``is_match``) or as junk (``is_junk``). Metrics take it
+    as ``rank_list=dict(out_file=..., topk=...)``.
 
     Args:
         out_file (str): The ``.json`` file to write.
@@ -411,8 +426,14 @@ class RankListDump:
                             f'{cfg!r}')
         return cls(**cfg)
 
-    def entry(self, search: Sequence, query: List[dict], gallery: List[dict],
-              q_feats: np.ndarray, g_feats: np.ndarray, metric: str) -> dict:
+    def entry(self,
+              search: Sequence,
+              query: List[dict],
+              gallery: List[dict],
+              q_feats: np.ndarray,
+              g_feats: np.ndarray,
+              metric: str,
+              protocol: Optional[RankProtocol] = None) -> dict:
         """The rank lists of one search.
 
         Args:
@@ -420,6 +441,9 @@ class RankListDump:
             query, gallery (list[dict]): The results of the samples.
             q_feats, g_feats (np.ndarray): Their features, as ranked.
             metric (str): ``'euclidean'`` or ``'cosine'``.
+            protocol (RankProtocol, optional): The protocol the search is
+                evaluated with; given, the entry says which listed items
+                are true matches and which are junk. Defaults to None.
 
         Returns:
             dict: The entry, as written by :meth:`write`.
@@ -431,7 +455,7 @@ class RankListDump:
             return [{k: it.get(k) for k in RANK_LIST_KEYS} for it in items]
 
         dataset_name, task, direction = search
-        return dict(
+        entry = dict(
             dataset_name=dataset_name,
             task=task,
             direction=direction,
@@ -439,6 +463,22 @@ class RankListDump:
             gallery=meta(gallery),
             indices=indices.tolist(),
             distances=dists.tolist())
+        if protocol is not None:
+            rules = MatchRules(protocol, (len(query), len(gallery)),
+                               label_array(query, 'pid'),
+                               label_array(gallery, 'pid'),
+                               label_array(query, 'camid'),
+                               label_array(gallery, 'camid'),
+                               label_array(query, 'clothes_id'),
+                               label_array(gallery, 'clothes_id'))
+            rows = np.repeat(np.arange(len(query)), indices.shape[1])
+            is_match, is_junk = rules.classify(rows, indices.reshape(-1))
+            entry.update(
+                metric=metric,
+                protocol=dataclasses.asdict(protocol),
+                is_match=is_match.reshape(indices.shape).tolist(),
+                is_junk=is_junk.reshape(indices.shape).tolist())
+        return entry
 
     def write(self, entries: List[dict]) -> None:
         """Write the entries of every search to :attr:`out_file`."""

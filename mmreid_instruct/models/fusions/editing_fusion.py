@@ -1,9 +1,12 @@
-from typing import List, Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmcv.cnn.bricks.drop import DropPath
 from mmengine.model import BaseModule
+from mmpretrain.models.backbones.vision_transformer import \
+    TransformerEncoderLayer
 
 from mmreid_instruct.registry import MODELS
 from ..utils import width_projection
@@ -68,6 +71,65 @@ class EditingFusionBlock(nn.Module):
         return x + self.drop_path(self.ffn(self.norm2(x)))
 
 
+def run_vit_layer(layer: TransformerEncoderLayer, x: torch.Tensor,
+                  key_padding_mask: Optional[torch.Tensor]) -> torch.Tensor:
+    """Run one of mmpretrain's ``TransformerEncoderLayer`` (a ViT block),
+    optionally ignoring padded keys.
+
+    Without a mask this is ``layer(x)`` itself. With one it repeats that
+    layer's computation (pre-norm attention with its packed qkv, then the
+    FFN), the padded keys masked out of the attention.
+
+    Args:
+        layer (TransformerEncoderLayer): The block.
+        x (Tensor): (B, L, C) tokens.
+        key_padding_mask (Tensor, optional): (B, L) bool, True for keys to
+            ignore.
+
+    Returns:
+        Tensor: (B, L, C) tokens.
+
+    Example:
+        >>> layer = TransformerEncoderLayer(8, 2, 16).eval()
+        >>> x = torch.randn(1, 4, 8)
+        >>> padded = torch.tensor([[False, False, True, True]])
+        >>> out = run_vit_layer(layer, x, padded)
+        >>> torch.allclose(out[:, :2], layer(x[:, :2]), atol=1e-6)
+        True
+    """
+    if key_padding_mask is None:
+        return layer(x)
+    attn = layer.attn
+    if attn.v_shortcut:
+        raise ValueError('run_vit_layer does not support v_shortcut blocks')
+    B, L, _ = x.shape
+    qkv = attn.qkv(layer.ln1(x))
+    q, k, v = qkv.reshape(B, L, 3, attn.num_heads,
+                          attn.head_dims).permute(2, 0, 3, 1, 4)
+    h = F.scaled_dot_product_attention(
+        q,
+        k,
+        v,
+        attn_mask=~key_padding_mask[:, None, None, :],
+        dropout_p=attn.attn_drop if attn.training else 0.)
+    h = attn.proj(h.transpose(1, 2).reshape(B, L, attn.embed_dims))
+    x = x + attn.out_drop(attn.gamma1(attn.proj_drop(h)))
+    return layer.ffn(layer.ln2(x), identity=x)
+
+
+def run_block(block: nn.Module, x: torch.Tensor,
+              key_padding_mask: Optional[torch.Tensor]) -> torch.Tensor:
+    """Run an :class:`EditingFusionBlock` or a tied ViT block."""
+    if isinstance(block, EditingFusionBlock):
+        return block(x, key_padding_mask)
+    if isinstance(block, TransformerEncoderLayer):
+        return run_vit_layer(block, x, key_padding_mask)
+    if key_padding_mask is not None:
+        raise TypeError(f'cannot mask the padding in a {type(block).__name__}'
+                        '; set mask_padding=False')
+    return block(x)
+
+
 @MODELS.register_module()
 class EditingFusion(BaseModule):
     """The instruction fusion of Instruct-ReID, the paper's "editing
@@ -80,9 +142,22 @@ class EditingFusion(BaseModule):
       position 0;
     - [instruction CLS ; image patch tokens] -> v, the output at position 0.
 
-    The instruction's padding is masked out of the attention keys. Tokens
-    whose width is not ``embed_dims`` are first projected by a linear layer.
-    Design notes (masking, shared blocks): ``docs/en/advanced_guides/irm.md``.
+    With ``mask_padding=True`` (the default) the instruction's padding is
+    masked out of the attention keys, so u does not depend on how much
+    padding a batch has; ``mask_padding=False`` lets the blocks attend to
+    the padded positions, as the official code does (needed for its
+    checkpoints). Tokens whose width is not ``embed_dims`` are first
+    projected by a linear layer.
+
+    **Tied blocks.** ``tie_to_backbone_blocks=(0, 11)`` builds no blocks of
+    its own: the fusion runs the backbone's blocks 0 and then 11 (in the
+    given order, for u and v alike), with the backbone's weights, in
+    training too; this is what the official model computes and trains.
+    :class:`InstructReID` ties them when it is built
+    (:meth:`tie_blocks`). The fusion keeps only a plain reference to those
+    blocks, not a submodule, so their weights appear once in the state dict
+    and in ``named_parameters`` (under ``backbone.``), and the optimizer
+    sees them once. Design notes: ``docs/en/advanced_guides/irm.md``.
 
     Args:
         img_dims (int): Width of the image tokens.
@@ -100,6 +175,12 @@ class EditingFusion(BaseModule):
         share_blocks (bool): Whether both sequences use the same blocks.
             Defaults to True.
         final_norm (bool): LayerNorm on u and v. Defaults to False.
+        mask_padding (bool): Mask the instruction's padding out of the
+            attention. Defaults to True.
+        tie_to_backbone_blocks (Sequence[int], optional): Indices of the
+            backbone blocks to run instead of own blocks (``num_layers``
+            must equal their number; the block arguments above are then
+            unused). Defaults to None (own blocks).
         init_cfg (dict | list[dict], optional): Initialisation config.
             Defaults to None: truncated normal (std 0.02) linear layers,
             LayerNorms at weight 1 and bias 0.
@@ -113,6 +194,15 @@ class EditingFusion(BaseModule):
         >>> u, v = fusion(img, instr, mask)
         >>> u.shape, v.shape
         (torch.Size([4, 32]), torch.Size([4, 32]))
+        >>> # Running two blocks of a ViT instead of own blocks:
+        >>> vit = [TransformerEncoderLayer(32, 2, 64) for _ in range(3)]
+        >>> tied = EditingFusion(img_dims=32, instr_dims=16, num_heads=2,
+        ...                      tie_to_backbone_blocks=(0, 2))
+        >>> tied.tie_blocks(vit)
+        >>> tied.active_blocks()[1] is vit[2]
+        True
+        >>> [name for name, _ in tied.named_parameters()]  # no own blocks
+        ['instr_proj.weight', 'instr_proj.bias']
     """
 
     def __init__(self,
@@ -127,6 +217,8 @@ class EditingFusion(BaseModule):
                  drop_path_rate: float = 0.,
                  share_blocks: bool = True,
                  final_norm: bool = False,
+                 mask_padding: bool = True,
+                 tie_to_backbone_blocks: Optional[Sequence[int]] = None,
                  init_cfg=None):
         if init_cfg is None:
             init_cfg = [
@@ -141,28 +233,98 @@ class EditingFusion(BaseModule):
         self.img_dims = img_dims
         self.instr_dims = instr_dims
         self.embed_dims = embed_dims
+        self.mask_padding = mask_padding
         self.img_proj = width_projection(img_dims, embed_dims)
         self.instr_proj = width_projection(instr_dims, embed_dims)
 
-        def make_blocks():
-            return nn.ModuleList(
-                EditingFusionBlock(
-                    embed_dims, num_heads, feedforward_channels or 4 *
-                    embed_dims, drop_rate, attn_drop_rate, drop_path_rate)
-                for _ in range(num_layers))
+        self.tie_to_backbone_blocks = self._check_tie(tie_to_backbone_blocks,
+                                                      num_layers, share_blocks)
+        self.blocks = self.v_blocks = None
+        if self.tie_to_backbone_blocks is not None:
+            # Filled by tie_blocks(); a plain tuple, not a submodule.
+            self._tied_blocks = None
+        else:
 
-        # The blocks for u, and for v too when shared; else v_blocks for v.
-        self.blocks = make_blocks()
-        self.v_blocks = None if share_blocks else make_blocks()
+            def make_blocks():
+                return nn.ModuleList(
+                    EditingFusionBlock(
+                        embed_dims, num_heads, feedforward_channels or 4 *
+                        embed_dims, drop_rate, attn_drop_rate, drop_path_rate)
+                    for _ in range(num_layers))
+
+            # The blocks for u, and for v too when shared; else v_blocks.
+            self.blocks = make_blocks()
+            self.v_blocks = None if share_blocks else make_blocks()
         self.norm = (
             nn.LayerNorm(embed_dims, eps=1e-6)
             if final_norm else nn.Identity())
 
     @staticmethod
-    def _first_output(blocks: List[nn.Module], x: torch.Tensor,
+    def _check_tie(tie, num_layers, share_blocks):
+        if tie is None:
+            return None
+        tie = tuple(tie)
+        if not tie or not all(isinstance(i, int) for i in tie):
+            raise ValueError('tie_to_backbone_blocks must be a non-empty '
+                             f'sequence of block indices, got {tie!r}')
+        if num_layers != len(tie):
+            raise ValueError(
+                f'num_layers={num_layers} contradicts tie_to_backbone_blocks='
+                f'{tie} ({len(tie)} blocks); give num_layers={len(tie)}')
+        if not share_blocks:
+            raise ValueError('tie_to_backbone_blocks runs the same backbone '
+                             'blocks for u and v: share_blocks must be True')
+        return tie
+
+    def active_blocks(self) -> Sequence[nn.Module]:
+        """The blocks that compute u (and v when shared): ``blocks``, or the
+        tied backbone blocks."""
+        if self.tie_to_backbone_blocks is None:
+            return self.blocks
+        if self._tied_blocks is None:
+            raise RuntimeError(
+                'EditingFusion(tie_to_backbone_blocks='
+                f'{self.tie_to_backbone_blocks}) is not tied yet: '
+                'InstructReID ties it when built; standalone, call '
+                'fusion.tie_blocks(backbone.layers)')
+        return self._tied_blocks
+
+    def tie_blocks(self, backbone_blocks: Sequence[nn.Module]) -> None:
+        """Make the fusion run ``backbone_blocks[i]`` for each ``i`` of
+        ``tie_to_backbone_blocks``.
+
+        Args:
+            backbone_blocks (Sequence[nn.Module]): The backbone's blocks,
+                e.g. ``backbone.layers`` of a ViT, each ``embed_dims`` wide.
+        """
+        if self.tie_to_backbone_blocks is None:
+            raise RuntimeError('tie_blocks needs tie_to_backbone_blocks')
+        if not isinstance(backbone_blocks, (list, tuple, nn.ModuleList)) \
+                or not all(isinstance(b, nn.Module) for b in backbone_blocks):
+            raise TypeError(
+                'tie_to_backbone_blocks needs the backbone\'s list of blocks '
+                '(e.g. a ViT\'s `layers`), got '
+                f'{type(backbone_blocks).__name__}')
+        n = len(backbone_blocks)
+        picked = []
+        for i in self.tie_to_backbone_blocks:
+            if not -n <= i < n:
+                raise IndexError(f'tie_to_backbone_blocks: block {i} does '
+                                 f'not exist, the backbone has {n} blocks')
+            block = backbone_blocks[i]
+            width = getattr(block, 'embed_dims', None)
+            if width is not None and width != self.embed_dims:
+                raise ValueError(
+                    f'tie_to_backbone_blocks: backbone block {i} is {width} '
+                    f'wide, the fusion\'s embed_dims is {self.embed_dims}')
+            picked.append(block)
+        self._tied_blocks = tuple(picked)
+
+    @staticmethod
+    def _first_output(blocks: Sequence[nn.Module], x: torch.Tensor,
                       key_padding_mask: Optional[torch.Tensor]):
         for block in blocks:
-            x = block(x, key_padding_mask)
+            x = run_block(block, x, key_padding_mask)
         return x[:, 0]
 
     def _check_inputs(self, img_tokens, instr_tokens, instr_mask):
@@ -196,7 +358,7 @@ class EditingFusion(BaseModule):
                 first.
             instr_mask (Tensor, optional): (B, 1 + L) bool, True for real
                 instruction tokens, False for padding. Defaults to None (no
-                padding).
+                padding). Unused with ``mask_padding=False``.
 
         Returns:
             tuple[Tensor, Tensor]: u (image CLS edited by the instruction)
@@ -208,14 +370,15 @@ class EditingFusion(BaseModule):
         instr = self.instr_proj(instr_tokens)
 
         padding = None
-        if instr_mask is not None:
+        if instr_mask is not None and self.mask_padding:
             img_cls_valid = instr_mask.new_ones(instr_mask.size(0), 1)
             padding = ~torch.cat([img_cls_valid, instr_mask[:, 1:]], dim=1)
-        u = self._first_output(self.blocks,
+        blocks = self.active_blocks()
+        u = self._first_output(blocks,
                                torch.cat([img[:, :1], instr[:, 1:]], dim=1),
                                padding)
         # Image patches are never padded.
-        v_blocks = self.blocks if self.v_blocks is None else self.v_blocks
+        v_blocks = blocks if self.v_blocks is None else self.v_blocks
         v = self._first_output(v_blocks,
                                torch.cat([instr[:, :1], img[:, 1:]], dim=1),
                                None)

@@ -60,6 +60,10 @@ class InstructReIDHead(BaseModule):
 
         CE(g) + a*T(g) + w*(CE(u) + CE(v)) + a*w*(T(u) + T(v))
 
+    With ``uv_triplet_after_bn=True`` the triplet terms of u and v read
+    ``BN(u)`` and ``BN(v)`` (the very tensors the classifiers read) instead;
+    g's stays before its BN. That is what the official code trains.
+
     with ``a = triplet_weight`` and ``w = fused_weight``. The returned terms
     are already weighted, so their sum is the total. The retrieval feature
     is ``concat(BN(u), BN(v))``.
@@ -75,12 +79,20 @@ class InstructReIDHead(BaseModule):
     come from one key; only that key's classifiers are used. Design notes:
     ``docs/en/advanced_guides/irm.md``.
 
+    ``num_classes=None`` builds a head for testing only: no ID classifiers
+    (the size of a released checkpoint's classifiers depends on its training
+    lists, and testing never uses them), so :meth:`loss` raises and
+    :meth:`predict` works as usual.
+
     Args:
         in_channels (int): Width of g.
-        num_classes (int | dict[str, int]): Identities per classifier key.
+        num_classes (int | dict[str, int] | None): Identities per
+            classifier key; None for a test-only head without classifiers.
         fusion_channels (int, optional): Width of u and v. Defaults to None
             (no fusion: g only).
         share_uv_neck (bool): One BN neck for u and v. Defaults to False.
+        uv_triplet_after_bn (bool): The triplet of u and v on their BN
+            outputs. Defaults to False (before the BN, like g's).
         triplet_weight (float): ``a``. Defaults to 3.0.
         fused_weight (float): ``w``. Defaults to 0.5.
         loss_cls (dict): Identity loss. Defaults to label-smoothing CE (0.1).
@@ -104,13 +116,19 @@ class InstructReIDHead(BaseModule):
          'loss_triplet_g', 'loss_triplet_u', 'loss_triplet_v']
         >>> head.predict(g, u, v, samples)[0].pred_feature.shape
         torch.Size([12])
+        >>> test_head = InstructReIDHead(8, None, fusion_channels=6).eval()
+        >>> len(test_head.classifiers), test_head.for_training
+        (0, False)
+        >>> test_head.predict(g, u, v, samples)[0].pred_feature.shape
+        torch.Size([12])
     """
 
     def __init__(self,
                  in_channels: int,
-                 num_classes: Union[int, Dict[str, int]],
+                 num_classes: Union[int, Dict[str, int], None],
                  fusion_channels: Optional[int] = None,
                  share_uv_neck: bool = False,
+                 uv_triplet_after_bn: bool = False,
                  triplet_weight: float = 3.0,
                  fused_weight: float = 0.5,
                  loss_cls: dict = dict(
@@ -122,8 +140,10 @@ class InstructReIDHead(BaseModule):
         super().__init__(init_cfg=init_cfg)
         self.num_classes = self._check_num_classes(num_classes)
         self.single = isinstance(num_classes, int)
+        self.for_training = num_classes is not None
         self.in_channels = in_channels
         self.fusion_channels = fusion_channels
+        self.uv_triplet_after_bn = bool(uv_triplet_after_bn)
         self.triplet_weight = triplet_weight
         self.fused_weight = fused_weight
 
@@ -158,11 +178,14 @@ class InstructReIDHead(BaseModule):
 
     @staticmethod
     def _check_num_classes(num_classes) -> Dict[str, int]:
+        if num_classes is None:
+            return {}
         if isinstance(num_classes, int):
             num_classes = {SINGLE_KEY: num_classes}
         if not isinstance(num_classes, dict) or not num_classes:
             raise TypeError('num_classes must be an int or a non-empty dict '
-                            f'{{dataset_name/task: n}}, got {num_classes!r}')
+                            f'{{dataset_name/task: n}} (or None for a '
+                            f'test-only head), got {num_classes!r}')
         for key, n in num_classes.items():
             if not isinstance(n, int) or n < 1:
                 raise ValueError(f'num_classes[{key!r}] must be an int >= 1, '
@@ -211,7 +234,17 @@ class InstructReIDHead(BaseModule):
             fusion, ``loss_cls_u``, ``loss_cls_v``, ``loss_triplet_u``,
             ``loss_triplet_v``, each already weighted; ``accuracy_top-1``
             (of g's classifier, logged, not optimised).
+
+        Raises:
+            RuntimeError: The head was built with ``num_classes=None``.
         """
+        if not self.for_training:
+            raise RuntimeError(
+                'InstructReIDHead(num_classes=None) was built for testing '
+                'only and has no ID classifiers, so it cannot compute '
+                'training losses; set model.head.num_classes to the number '
+                'of training identities (an int, or a dict '
+                '{dataset_name/task: n}) to train')
         key = self.batch_key(data_samples)
         labels = pid_labels(data_samples, self.num_classes[key], g.device,
                             f'the ID classifier {key!r}')
@@ -228,10 +261,12 @@ class InstructReIDHead(BaseModule):
                     ' needs u and v; got None')
             for name, feat, neck in (('u', u, self.neck_u), ('v', v,
                                                              self.neck_v)):
-                logits = classifiers[name](neck(feat))
+                bn_feat = neck(feat)
+                logits = classifiers[name](bn_feat)
                 losses[f'loss_cls_{name}'] = w * self.loss_cls(logits, labels)
                 losses[f'loss_triplet_{name}'] = a * w * self.loss_triplet(
-                    feat, labels, instr_cls)
+                    bn_feat if self.uv_triplet_after_bn else feat, labels,
+                    instr_cls)
         with torch.no_grad():
             losses['accuracy_top-1'] = (logits_g.argmax(1)
                                         == labels).float().mean() * 100

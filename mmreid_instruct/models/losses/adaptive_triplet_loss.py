@@ -5,6 +5,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmreid_instruct.registry import MODELS
+from ..utils import fp32_forward
 from .utils import euclidean_dist, pair_masks, two_hardest_positives
 
 
@@ -81,6 +82,7 @@ class AdaptiveTripletLoss(nn.Module):
         self.loss_weight = loss_weight
         self.sim_tolerance = sim_tolerance
 
+    @fp32_forward
     def forward(self,
                 features: torch.Tensor,
                 labels: torch.Tensor,

@@ -5,6 +5,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmreid_instruct.registry import MODELS
+from ..utils import fp32_forward
 
 
 def soft_target_cross_entropy(logits: torch.Tensor,
@@ -71,6 +72,7 @@ class IdentityContrastiveLoss(nn.Module):
             return torch.tensor(self.fixed_temperature, dtype=torch.float64)
         return self.log_temperature.exp()
 
+    @fp32_forward
     def forward(self, image_embeds: torch.Tensor, text_embeds: torch.Tensor,
                 labels: torch.Tensor) -> torch.Tensor:
         """Compute the loss.

@@ -3,6 +3,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmreid_instruct.registry import MODELS
+from ..utils import fp32_forward
 
 
 @MODELS.register_module()
@@ -31,6 +32,7 @@ class LabelSmoothCrossEntropyLoss(nn.Module):
         self.label_smoothing = label_smoothing
         self.loss_weight = loss_weight
 
+    @fp32_forward
     def forward(self, logits: torch.Tensor,
                 labels: torch.Tensor) -> torch.Tensor:
         """Compute the loss.

@@ -2,6 +2,7 @@ import torch
 import torch.nn as nn
 
 from mmreid_instruct.registry import MODELS
+from ..utils import fp32_forward
 from .utils import euclidean_dist, hard_example_mining
 
 
@@ -30,6 +31,7 @@ class TripletLoss(nn.Module):
         self.margin = margin
         self.loss_weight = loss_weight
 
+    @fp32_forward
     def forward(self, features: torch.Tensor,
                 labels: torch.Tensor) -> torch.Tensor:
         """Compute the loss.

@@ -2,7 +2,10 @@ from typing import Tuple
 
 import torch
 
+from ..utils import fp32_forward
 
+
+@fp32_forward
 def euclidean_dist(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Pairwise Euclidean distances between the rows of two matrices.
 
@@ -12,7 +15,9 @@ def euclidean_dist(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
     Returns:
         Tensor: (M, N) distances, with a small floor inside the square root
-        so that the gradient stays finite for identical rows.
+        so that the gradient stays finite for identical rows. Computed in
+        float32 under mixed precision (a float16 sum of squares overflows
+        above 65,504).
 
     Example:
         >>> euclidean_dist(torch.tensor([[0., 0.]]),

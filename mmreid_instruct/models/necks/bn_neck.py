@@ -3,6 +3,7 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 
 from mmreid_instruct.registry import MODELS
+from ..utils import fp32_forward
 
 
 @MODELS.register_module()
@@ -11,6 +12,8 @@ class BNNeck(BaseModule):
 
     The classifier reads the normalised feature while the metric loss reads
     the feature before it, which eases the conflict between the two losses.
+    It runs in float32 under mixed precision (the running statistics keep
+    full precision; the output is float32).
 
     Args:
         in_channels (int): Feature dimension.
@@ -29,6 +32,7 @@ class BNNeck(BaseModule):
         nn.init.ones_(self.bn.weight)
         nn.init.zeros_(self.bn.bias)
 
+    @fp32_forward
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Normalise (N, C) features."""
         return self.bn(x)

@@ -140,6 +140,8 @@ class InstructReID(BaseModel):
             fusion.setdefault('img_dims', img_dims)
             fusion.setdefault('instr_dims', text_dims)
             self.fusion = MODELS.build(fusion)
+            if getattr(self.fusion, 'tie_to_backbone_blocks', None):
+                self.fusion.tie_blocks(getattr(self.backbone, 'layers', None))
             instr_dims = self.fusion.instr_dims
             fusion_dims = self.fusion.embed_dims
             self.text_proj = width_projection(text_dims, instr_dims)

@@ -2,12 +2,14 @@ from .builder import build_data_preprocessor
 from .huggingface import (MINILM_PACKAGE, PRETRAINED_TEXT_MODELS,
                           minilm_l6_v2_folder, resolve_pretrained_folder)
 from .labels import pid_labels
+from .precision import fp32_forward
 from .projection import width_projection
-from .tokenizer import build_tokenizer, char_vocab
+from .tokenizer import build_tokenizer, char_vocab, tokenize_texts
 from .tokens import backbone_tokens
 
 __all__ = [
     'build_data_preprocessor', 'MINILM_PACKAGE', 'PRETRAINED_TEXT_MODELS',
     'minilm_l6_v2_folder', 'resolve_pretrained_folder', 'pid_labels',
-    'width_projection', 'build_tokenizer', 'char_vocab', 'backbone_tokens'
+    'width_projection', 'build_tokenizer', 'char_vocab', 'backbone_tokens',
+    'fp32_forward', 'tokenize_texts'
 ]

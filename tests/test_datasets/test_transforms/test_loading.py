@@ -80,3 +80,26 @@ def test_options_are_checked_and_registered():
     assert repr(transform) == (
         "LoadReIDImage(color_type='color', with_instruction_img=True, "
         'instruction_img_scale=None)')
+
+
+def test_instruction_image_pil_decoding_and_resizing(tmp_path):
+    """resize_backend='pillow' with PIL decoding gives the pixels of the
+    official code's ``Image.open(...).convert('RGB').resize(...)``."""
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    rgb = (rng.random((40, 30, 3)) * 255).astype(np.uint8)
+    path = str(tmp_path / 'clothes.png')
+    Image.fromarray(rgb).save(path)
+    record = dict(img_path=None, instruction_img_path=path)
+    pil = LoadReIDImage(
+        with_instruction_img=True,
+        instruction_img_scale=(16, 16),
+        imdecode_backend='pillow',
+        resize_backend='pillow')(dict(record))['instruction_img']
+    ref = np.asarray(
+        Image.open(path).convert('RGB').resize((16, 16), Image.BILINEAR))
+    assert (pil[..., ::-1] == ref).all()  # BGR, as the pipeline keeps it
+    cv2_resized = LoadReIDImage(
+        with_instruction_img=True,
+        instruction_img_scale=(16, 16))(dict(record))['instruction_img']
+    assert (cv2_resized[..., ::-1] != ref).any()

@@ -108,6 +108,11 @@ def test_build_protocol_merges_dicts_over_defaults():
     with pytest.raises(TypeError, match=r"unknown keys \['clothes'\]"):
         utils.build_protocol(dict(clothes='cc'), {})
     with pytest.raises(TypeError, match='protocol must be None, a dict'):
+        utils.build_protocol(5, {})
+    # A string names a preset, which the defaults do not change.
+    assert utils.build_protocol('official', defaults) == \
+        RankProtocol.preset('official')
+    with pytest.raises(ValueError, match="unknown protocol preset 'cc'"):
         utils.build_protocol('cc', {})
 
 

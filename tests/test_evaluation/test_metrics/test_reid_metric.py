@@ -142,6 +142,35 @@ def test_rank_list_dump(tmp_path):
     assert entry['indices'][0] == [2, 0, 1]
     assert entry['distances'][0] == [0.0, 1.0, 4.0]
     assert entry['gallery'][2]['img_path'] == 'gallery/2.jpg'
+    # The protocol's verdict on every listed item: for query 0, g2 shares
+    # its pid and camera (junk), g0 is another person, g1 a true match.
+    assert entry['metric'] == 'euclidean'
+    assert entry['protocol']['use_camera'] is True
+    assert entry['is_junk'][0] == [True, False, False]
+    assert entry['is_match'][0] == [False, False, True]
+    # Query 1 at (10, 0): g3 (d=1) and g0 (d=81) are person 2 on camera 1,
+    # g2 (d=100) is person 1.
+    assert entry['indices'][1] == [3, 0, 2]
+    assert entry['is_match'][1] == [True, True, False]
+    assert entry['is_junk'][1] == [False, False, False]
+
+
+def test_rank_list_dump_follows_the_task_protocol(tmp_path):
+    out = tmp_path / 'ranks.json'
+    samples = toy_samples('li')
+    # Query 0 (person 1, camera 0) asks for outfit 7. Gallery outfits:
+    # g0 9, g1 8, g2 7, g3 9.
+    samples[0]['clothes_id'], samples[1]['clothes_id'] = 7, 9
+    for sample, cid in zip(samples[2:], (9, 8, 7, 9)):
+        sample['clothes_id'] = cid
+    run_metric(ReIDMetric(rank_list=dict(out_file=str(out), topk=3)), samples)
+    (entry, ) = json.loads(out.read_text())['sets']
+    assert entry['protocol']['match_clothes'] is True
+    assert entry['indices'][0] == [2, 0, 1]
+    # g2 wears outfit 7 on the query's camera: junk. g1, a true match in
+    # trad, wears outfit 8: a negative under li's protocol.
+    assert entry['is_junk'][0] == [True, False, False]
+    assert entry['is_match'][0] == [False, False, False]
 
 
 def test_bad_arguments():

@@ -36,3 +36,36 @@ def test_instruction_images_are_normalised_too():
     out = pre(dict(inputs=[img], data_samples=[sample]))
     assert torch.allclose(out['data_samples'][0].instruction_img,
                           torch.ones(3, 2, 2))
+
+
+def test_train_instruction_mean_std_only_in_training():
+    pre = ReIDDataPreprocessor(
+        mean=(0., 0., 0.),
+        std=(255., 255., 255.),
+        to_rgb=True,
+        train_instruction_mean=(10., 20., 30.),
+        train_instruction_std=(2., 4., 5.))
+    img = torch.stack([torch.full((4, 2), v) for v in (10, 20, 30)]).byte()
+
+    def run(training):
+        sample = ReIDDataSample()
+        sample.instruction_img = torch.stack(
+            [torch.full((2, 2), v) for v in (50, 60, 70)]).byte()
+        out = pre(dict(inputs=[img], data_samples=[sample]), training)
+        clothes = out['data_samples'][0].instruction_img
+        return out['inputs'][0, :, 0, 0], clothes[:, 0, 0]
+
+    person, clothes = run(True)
+    # BGR (50, 60, 70) -> RGB (70, 60, 50), then the training mean/std.
+    assert clothes.tolist() == [30., 10., 4.]
+    assert torch.allclose(person, torch.tensor([30., 20., 10.]) / 255)
+    _, clothes = run(False)  # testing: the mean/std of the images
+    assert torch.allclose(clothes, torch.tensor([70., 60., 50.]) / 255)
+
+
+def test_train_instruction_mean_and_std_go_together():
+    with pytest.raises(ValueError, match='together'):
+        ReIDDataPreprocessor(train_instruction_mean=(1., 2., 3.))
+    with pytest.raises(ValueError, match='3 values'):
+        ReIDDataPreprocessor(
+            train_instruction_mean=(1., 2.), train_instruction_std=(1., 2.))

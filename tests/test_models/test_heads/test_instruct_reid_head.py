@@ -108,6 +108,11 @@ def test_predict_concatenates_bn_u_and_bn_v():
 def test_shared_uv_neck():
     head = InstructReIDHead(8, 3, fusion_channels=6, share_uv_neck=True)
     assert head.neck_u is head.neck_v
+    # As the official fusion_feat_bn: weight 1, bias 0 and frozen.
+    bn = head.neck_u.bn
+    assert torch.equal(bn.weight, torch.ones(6)) and bn.weight.requires_grad
+    assert torch.equal(bn.bias, torch.zeros(6)) and not bn.bias.requires_grad
+    assert (bn.eps, bn.momentum) == (1e-5, 0.1)
     head = InstructReIDHead(8, 3, fusion_channels=6)
     assert head.neck_u is not head.neck_v
 
@@ -143,3 +148,81 @@ def test_with_fusion_follows_fusion_channels():
     data = [ReIDDataSample().set_pid(p) for p in (0, 0, 2, 2)]
     with pytest.raises(ValueError, match=r'fusion_channels=6\) needs u'):
         head.loss(g, None, None, instr, data)
+
+
+def test_test_only_head_has_no_classifiers_and_refuses_to_train():
+    head = InstructReIDHead(8, None, fusion_channels=6, share_uv_neck=True)
+    assert not head.for_training and len(head.classifiers) == 0
+    assert not any('classifiers' in k for k in head.state_dict())
+    g, u, v, instr = features(n=4)
+    data = samples([0, 0, 1, 1])
+    with pytest.raises(RuntimeError, match='num_classes=None.*testing only'):
+        head.loss(g, u, v, instr, data)
+
+    # The necks of a trained head load strictly; its classifiers are the
+    # only keys left over.
+    trained = InstructReIDHead(
+        8, NUM_CLASSES, fusion_channels=6, share_uv_neck=True).eval()
+    trained.neck_u.bn.running_mean.normal_()
+    state = {
+        k: val
+        for k, val in trained.state_dict().items()
+        if not k.startswith('classifiers.')
+    }
+    head.load_state_dict(state, strict=True)
+    head.eval()
+    for got, want in zip(
+            head.predict(g, u, v, samples(range(4))),
+            trained.predict(g, u, v, samples(range(4)))):
+        assert torch.equal(got.pred_feature, want.pred_feature)
+
+
+def _train_bn(x, eps=1e-5):
+    """A train-mode BN neck (weight 1, bias 0) written out per sample."""
+    mean = sum(x[i] for i in range(len(x))) / len(x)
+    var = sum((x[i] - mean)**2 for i in range(len(x))) / len(x)
+    return torch.stack([(x[i] - mean) / torch.sqrt(var + eps)
+                        for i in range(len(x))])
+
+
+@pytest.mark.parametrize('after_bn', [False, True])
+def test_uv_triplet_after_bn(after_bn):
+    head = InstructReIDHead(
+        8,
+        3,
+        fusion_channels=6,
+        share_uv_neck=True,
+        uv_triplet_after_bn=after_bn)
+    g, u, v, instr = features()
+    labels = torch.tensor([0, 0, 1, 1, 2, 2])
+    losses = head.loss(g, u, v, instr,
+                       [ReIDDataSample().set_pid(int(p)) for p in labels])
+    trip = AdaptiveTripletLoss(margin=0.3)
+    for name, feat in (('u', u), ('v', v)):
+        read = _train_bn(feat) if after_bn else feat
+        assert torch.allclose(
+            losses[f'loss_triplet_{name}'],
+            1.5 * trip(read, labels, instr),
+            atol=1e-6)
+    # g's triplet stays before its BN either way.
+    assert torch.allclose(losses['loss_triplet_g'], 3 * trip(g, labels, instr))
+    # After the BN, the triplet terms also train the (shared) BN weight.
+    head.neck_u.bn.weight.grad = None
+    (losses['loss_triplet_u'] + losses['loss_triplet_v']).backward()
+    grad = head.neck_u.bn.weight.grad
+    assert (grad is not None and grad.abs().sum() > 0) == after_bn
+
+
+def test_plain_cross_entropy_option():
+    head = InstructReIDHead(
+        8,
+        3,
+        loss_cls=dict(type='LabelSmoothCrossEntropyLoss', label_smoothing=0.))
+    head.init_weights()
+    g = torch.randn(4, 8)
+    labels = torch.tensor([0, 0, 2, 2])
+    losses = head.loss(g, None, None, None,
+                       [ReIDDataSample().set_pid(int(p)) for p in labels])
+    logits = head.classifiers['default']['g'](_train_bn(g))
+    expected = -torch.log_softmax(logits, 1)[torch.arange(4), labels].mean()
+    assert torch.allclose(losses['loss_cls_g'], expected, atol=1e-6)

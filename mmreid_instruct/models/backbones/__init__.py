@@ -1,0 +1,3 @@
+from .pass_vision_transformer import PASSVisionTransformer
+
+__all__ = ['PASSVisionTransformer']
