@@ -168,8 +168,11 @@ def test_two_nodes_of_one_process_equal_one_node_of_two(
     # Two "nodes" on this host: NNODES=2, NODE_RANK 0 and 1, one process
     # each, meeting at 127.0.0.1 (gloo on CPU).
     nodes_dir = str(tmp_path / 'nodes')
+    # torchrun sets one thread per process only when a node runs several;
+    # the same thread count on both sides keeps the math kernels' rounding.
+    threads = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
     env = dict(
-        os.environ, NNODES='2', MASTER_ADDR='127.0.0.1', PORT=str(free_port()))
+        threads, NNODES='2', MASTER_ADDR='127.0.0.1', PORT=str(free_port()))
     command = [
         'bash', 'tools/dist_train.sh', CONFIG, '1',
         *train_options(synth_tiny_root, nodes_dir)
@@ -192,7 +195,7 @@ def test_two_nodes_of_one_process_equal_one_node_of_two(
         'bash', 'tools/dist_train.sh', CONFIG, '2',
         *train_options(synth_tiny_root, one_dir)
     ],
-        env=dict(os.environ, PORT=str(free_port())))
+        env=dict(threads, PORT=str(free_port())))
 
     two_nodes = load_checkpoint_file(osp.join(nodes_dir, 'iter_2.pth'))
     one_node = load_checkpoint_file(osp.join(one_dir, 'iter_2.pth'))
