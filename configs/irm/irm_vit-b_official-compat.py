@@ -7,9 +7,11 @@
 #       work_dirs/official_irm_mmreid.pth
 #
 # Under this config a converted checkpoint gives the official test features
-# (trad, cc, ctcc, li, vi, and the t2i image and caption embeddings): the
-# PASS backbone with its 3 part tokens, the official tokenisation ([CLS] +
-# word pieces, no [SEP], always 70 tokens), editing blocks that attend to the
+# (trad, cc, ctcc, li, vi, and the t2i image and caption embeddings) and the
+# official t2i ranking (ITM re-ranking of each caption's top 128 images with
+# the cross-modal BERT layers 6-11 of the ALBEF-style T2I head): the PASS
+# backbone with its 3 part tokens, the official tokenisation ([CLS] + word
+# pieces, no [SEP], always 70 tokens), editing blocks that attend to the
 # text padding and run the backbone's blocks 0 and 11, one BN neck for u and
 # v, and a test-only head (no ID classifiers). The test data use the
 # official instruction texts ('do not change clothes', 'cross modiality'),
@@ -116,3 +118,13 @@ test_dataloader = dict(
                       'cuhk_pedes',
                       caption_file=pedes_captions))))
 val_dataloader = test_dataloader
+
+# The official t2i test: cosine ranking, then the top 128 images of each
+# caption re-ranked by the ITM score (T2IReRankHook gives the metric the
+# model's ITM scorer).
+test_evaluator = [
+    dict(m, rerank=dict(topk=128)) if m['type'] == 'T2IMetric' else m
+    for m in _base_.test_evaluator
+]
+val_evaluator = test_evaluator
+custom_hooks = _base_.custom_hooks + [dict(type='T2IReRankHook')]

@@ -389,61 +389,214 @@ def convert_albef_vit(state_dict: StateDict, src: str, dst: str, used: set,
     return out
 
 
-#: Where the text-to-image parts of ALBEF (and of the official model, which
-#: holds the same modules) go: (source prefix, destination prefix). The
-#: cross-attention layers 6-11 are mapped by :func:`albef_t2i_parts`.
-T2I_PART_PREFIXES = (
-    ('text_encoder.cls.', 't2i.mlm_head.'),
-    ('itm_head.', 't2i.itm_head.'),
-    ('mrtd_head.', 't2i.mrtd_head.'),
-    ('text_encoder_m.bert.', 't2i.momentum.text_encoder.'),
-    ('text_encoder_m.cls.', 't2i.momentum.mlm_head.'),
-    ('text_proj_m.', 't2i.momentum.text_proj.'),
-    ('vision_proj_m.', 't2i.momentum.img_proj.'),
+#: Layers of the ALBEF / official BERT from which on every layer has
+#: cross-attention to the image tokens (``fusion_layer`` of its config).
+FUSION_LAYER = 6
+
+#: Text-to-image modules of ALBEF and of the official model (which holds
+#: the same modules) that map one to one: (source prefix, destination
+#: prefix). The BERTs and their MLM heads are mapped by
+#: :func:`albef_t2i_parts`.
+T2I_PREFIXES = (
+    ('itm_head.', 't2i_head.itm_head.'),
+    ('mrtd_head.', 't2i_head.mrtd_head.'),
+    ('text_proj_m.', 't2i_head.momentum_text_proj.'),
 )
 
-#: Single tensors of the text-to-image training state.
-T2I_PART_KEYS = ('temp', 'image_queue', 'text_queue', 'idx_queue', 'queue_ptr')
+#: Single tensors of the text-to-image training state: the learnable
+#: temperature and the queues, under ``t2i_head.``.
+T2I_KEYS = ('temp', 'image_queue', 'text_queue', 'idx_queue', 'queue_ptr')
 
 
-def albef_t2i_parts(state_dict: StateDict, used: set) -> StateDict:
-    """The text-to-image parts of an ALBEF-style state dict, under the
-    names the T2I branch reads.
-
-    - BERT layers 6-11 (self- and cross-attention) go to
-      ``text_encoder.encoder.encoder.layer.N.*``, next to layers 0-5 of the
-      text encoder (Hugging Face names, ``add_cross_attention`` layout);
-    - :data:`T2I_PART_PREFIXES` and :data:`T2I_PART_KEYS` go under
-      ``t2i.`` (MLM and ITM heads, momentum encoders, queues, temperature);
-      the momentum BERT keeps the Hugging Face names of its modules.
+def bert_layers(state_dict: StateDict, src: str, dst: str, used: set,
+                start: int) -> StateDict:
+    """Map the BERT layers ``src{N}.*`` with ``N >= start`` to
+    ``dst{N - start}.*``, names within a layer unchanged (the Hugging Face
+    names that :class:`~mmreid_instruct.models.fusions.CrossModalEncoder`
+    mirrors). Every key read is added to ``used``.
 
     Example:
-        >>> sd = {'itm_head.bias': torch.zeros(2), 'temp': torch.tensor(.07),
-        ...       'text_encoder.bert.encoder.layer.6.crossattention.self.'
-        ...       'query.bias': torch.zeros(4)}
-        >>> sorted(albef_t2i_parts(sd, set()))
-        ['t2i.itm_head.bias', 't2i.temp',
-         'text_encoder.encoder.encoder.layer.6.crossattention.self.query.bias']
+        >>> sd = {'bert.encoder.layer.5.output.dense.bias': torch.zeros(2),
+        ...       'bert.encoder.layer.7.crossattention.self.key.weight':
+        ...       torch.zeros(2, 2)}
+        >>> list(bert_layers(sd, 'bert.encoder.layer.', 'fusion.layers.',
+        ...                  set(), start=6))
+        ['fusion.layers.1.crossattention.self.key.weight']
     """
     out = {}
-    layer = re.compile(r'text_encoder\.bert\.encoder\.layer\.(\d+)\.')
+    layer = re.compile(re.escape(src) + r'(\d+)\.(.+)$')
     for key, value in state_dict.items():
         match = layer.match(key)
-        if match and int(match.group(1)) >= 6:
-            out['text_encoder.encoder.' + key[len('text_encoder.bert.'):]] = \
-                value
+        if match and int(match.group(1)) >= start:
+            out[f'{dst}{int(match.group(1)) - start}.{match.group(2)}'] = value
             used.add(key)
-            continue
-        for src, dst in T2I_PART_PREFIXES:
-            if key.startswith(src):
-                if key.endswith('embeddings.position_ids'):
-                    used.add(key)
-                    break
-                out[dst + key[len(src):]] = value
-                used.add(key)
-                break
-        else:
-            if key in T2I_PART_KEYS:
-                out['t2i.' + key] = value
-                used.add(key)
+    return out
+
+
+def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Equal shapes and, unless on the meta device, equal values."""
+    if a.shape != b.shape:
+        return False
+    return a.is_meta or b.is_meta or torch.equal(a, b)
+
+
+def mlm_head_keys(state_dict: StateDict, src: str, dst: str,
+                  word_embeddings: str, used: set) -> StateDict:
+    """Map BERT's MLM head (``src`` = ``'<model>.cls.predictions.'``:
+    ``transform.*``, ``bias``, ``decoder.{weight,bias}``) to
+    :class:`~mmreid_instruct.models.heads.MaskedLMHead` (``transform.*``,
+    ``bias``) under ``dst``.
+
+    The decoder of BERT's MLM head is tied: ``decoder.weight`` is the word
+    embedding matrix and ``decoder.bias`` is ``bias``. ``MaskedLMHead``
+    takes the word embeddings at call time, so the decoder is checked to be
+    tied (equal values) and dropped.
+
+    Args:
+        state_dict (dict): The source.
+        src (str): Prefix of the head, e.g.
+            ``'text_encoder.cls.predictions.'``.
+        dst (str): Destination prefix, e.g. ``'t2i_head.mlm_head.'``.
+        word_embeddings (str): Key of the word embeddings of the same BERT.
+        used (set): Collects the source keys read.
+
+    Returns:
+        dict: The mapped tensors (``transform.*`` and ``bias``).
+
+    Raises:
+        KeyError: A key of the head is missing.
+        ValueError: The decoder is not tied.
+
+    Example:
+        >>> emb = torch.randn(5, 2)
+        >>> sd = {'m.bert.embeddings.word_embeddings.weight': emb,
+        ...       'm.cls.predictions.bias': torch.zeros(5),
+        ...       'm.cls.predictions.decoder.weight': emb.clone(),
+        ...       'm.cls.predictions.decoder.bias': torch.zeros(5),
+        ...       'm.cls.predictions.transform.dense.weight':
+        ...       torch.zeros(2, 2)}
+        >>> sorted(mlm_head_keys(sd, 'm.cls.predictions.', 'mlm.',
+        ...                      'm.bert.embeddings.word_embeddings.weight',
+        ...                      set()))
+        ['mlm.bias', 'mlm.transform.dense.weight']
+    """
+    out = {}
+    for key, value in state_dict.items():
+        if key.startswith(src + 'transform.'):
+            out[dst + key[len(src):]] = value
+            used.add(key)
+    tied = {'decoder.weight': word_embeddings, 'decoder.bias': src + 'bias'}
+    for name, tied_to in tied.items():
+        for needed in (src + name, tied_to):
+            if needed not in state_dict:
+                raise KeyError(f'MLM head key {needed!r} is missing')
+        if not _same(state_dict[src + name], state_dict[tied_to]):
+            raise ValueError(
+                f'{src + name} differs from {tied_to}: the MLM decoder is '
+                'expected to be tied to it (MaskedLMHead ties them)')
+        used.add(src + name)
+    out[dst + 'bias'] = state_dict[src + 'bias']
+    used.add(src + 'bias')
+    return out
+
+
+def albef_t2i_parts(state_dict: StateDict,
+                    used: set,
+                    optional: Iterable[str] = (),
+                    fusion_layer: int = FUSION_LAYER) -> StateDict:
+    """The text-to-image parts of an ALBEF-style state dict (ALBEF, or the
+    official Instruct-ReID model) under the names of
+    :class:`~mmreid_instruct.models.heads.ALBEFT2IHead` in ``t2i_head.``.
+
+    - online BERT layers ``fusion_layer`` and up (self- and
+      cross-attention): ``text_encoder.bert.encoder.layer.N.*`` ->
+      ``fusion_encoder.layers.{N - fusion_layer}.*``;
+    - online MLM head ``text_encoder.cls.predictions`` -> ``mlm_head``
+      (tied decoder checked and dropped, see :func:`mlm_head_keys`);
+    - momentum BERT ``text_encoder_m.bert``: embeddings and layers below
+      ``fusion_layer`` -> ``momentum_text_encoder.*`` (Hugging Face names),
+      the others -> ``momentum_fusion_encoder.layers.*``; its MLM head ->
+      ``momentum_mlm_head``;
+    - :data:`T2I_PREFIXES` and :data:`T2I_KEYS` (ITM and MRTD heads, the
+      momentum text projection, temperature, queues).
+
+    The online text layers below ``fusion_layer`` and the projections are
+    not mapped here (they belong to the text encoder and to the head's
+    ``img_proj`` / ``text_proj``).
+
+    Args:
+        state_dict (dict): The source, without a ``module.`` prefix.
+        used (set): Collects the source keys read.
+        optional (Iterable[str]): Source prefixes or keys of
+            :data:`T2I_PREFIXES` / :data:`T2I_KEYS` that may be absent
+            (ALBEF has no ``idx_queue`` and no ``mrtd_head.``); any other
+            absent one raises ``KeyError``.
+        fusion_layer (int): First layer with cross-attention. Defaults to
+            :data:`FUSION_LAYER`.
+
+    Returns:
+        dict: The mapped tensors.
+
+    Example:
+        >>> emb = torch.randn(5, 2)
+        >>> sd = {
+        ...     'text_encoder.bert.embeddings.word_embeddings.weight': emb,
+        ...     'text_encoder.cls.predictions.bias': torch.zeros(5),
+        ...     'text_encoder.cls.predictions.decoder.weight': emb,
+        ...     'text_encoder.cls.predictions.decoder.bias': torch.zeros(5),
+        ...     'text_encoder.bert.encoder.layer.6.crossattention.self.'
+        ...     'query.bias': torch.zeros(2)}
+        >>> sd.update({k.replace('text_encoder.', 'text_encoder_m.'): v
+        ...            for k, v in sd.items()})
+        >>> sd.update({'itm_head.bias': torch.zeros(2),
+        ...            'text_proj_m.bias': torch.zeros(2),
+        ...            'temp': torch.tensor(0.07)})
+        >>> for k in sorted(albef_t2i_parts(
+        ...         sd, set(), optional=('mrtd_head.', 'image_queue',
+        ...                              'text_queue', 'idx_queue',
+        ...                              'queue_ptr'))):
+        ...     print(k)
+        t2i_head.fusion_encoder.layers.0.crossattention.self.query.bias
+        t2i_head.itm_head.bias
+        t2i_head.mlm_head.bias
+        t2i_head.momentum_fusion_encoder.layers.0.crossattention.self.query.bias
+        t2i_head.momentum_mlm_head.bias
+        t2i_head.momentum_text_encoder.embeddings.word_embeddings.weight
+        t2i_head.momentum_text_proj.bias
+        t2i_head.temp
+    """
+    optional = set(optional)
+    dst = 't2i_head.'
+    out = bert_layers(state_dict, 'text_encoder.bert.encoder.layer.',
+                      dst + 'fusion_encoder.layers.', used, fusion_layer)
+    out.update(
+        mlm_head_keys(state_dict, 'text_encoder.cls.predictions.',
+                      dst + 'mlm_head.',
+                      'text_encoder.bert.embeddings.word_embeddings.weight',
+                      used))
+    out.update(
+        bert_keys(state_dict, 'text_encoder_m.bert.',
+                  dst + 'momentum_text_encoder.', used, range(fusion_layer)))
+    out.update(
+        bert_layers(state_dict, 'text_encoder_m.bert.encoder.layer.',
+                    dst + 'momentum_fusion_encoder.layers.', used,
+                    fusion_layer))
+    out.update(
+        mlm_head_keys(state_dict, 'text_encoder_m.cls.predictions.',
+                      dst + 'momentum_mlm_head.',
+                      'text_encoder_m.bert.embeddings.word_embeddings.weight',
+                      used))
+    for src, to in T2I_PREFIXES:
+        found = [k for k in state_dict if k.startswith(src)]
+        if not found and src not in optional:
+            raise KeyError(f'no key starts with {src!r}')
+        for key in found:
+            out[to + key[len(src):]] = state_dict[key]
+            used.add(key)
+    for key in T2I_KEYS:
+        if key in state_dict:
+            out[dst + key] = state_dict[key]
+            used.add(key)
+        elif key not in optional:
+            raise KeyError(f'key {key!r} is missing')
     return out

@@ -19,6 +19,7 @@ A deliberate change of an effective config is recorded in one of two ways:
   GLOBs are config paths relative to ``configs/`` (``irm/*.py``); without
   one, every snapshot is rewritten and those of removed configs deleted.
 """
+import copy
 import fnmatch
 import glob
 import json
@@ -211,6 +212,89 @@ PRETRAINED_INIT_ROWS = [
     ('model.t2i_head.init_cfg', ABSENT, _albef_init('t2i_head.')),
 ]
 
+
+def albef_t2i_head_rows(distill_softmax):
+    """Rows of the paper-size model whose T2I head became the official
+    ALBEF-style branch (``ALBEFT2IHead``), with the MLM distillation over
+    ``distill_softmax``.
+
+    Args:
+        distill_softmax (str): ``'vocab'`` or ``'positions'``.
+
+    Returns:
+        list[tuple]: ``(key_path, old, new)`` rows.
+    """
+    return [
+        ('model.t2i_head.type', 'T2IHead', 'ALBEFT2IHead'),
+        ('model.t2i_head.fusion_encoder', ABSENT,
+         dict(
+             type='CrossModalEncoder',
+             num_layers=6,
+             num_heads=12,
+             feedforward_channels=3072)),
+        ('model.t2i_head.queue_size', ABSENT, 65536),
+        ('model.t2i_head.momentum', ABSENT, 0.995),
+        ('model.t2i_head.temperature', ABSENT, 0.07),
+        ('model.t2i_head.mlm_probability', ABSENT, 0.15),
+        ('model.t2i_head.mrtd_probability', ABSENT, 0.3),
+        ('model.t2i_head.loss_itc', ABSENT,
+         dict(type='MomentumContrastiveLoss', alpha=0.4, loss_weight=0.5)),
+        ('model.t2i_head.loss_mlm', ABSENT,
+         dict(
+             type='SoftMaskedLMLoss',
+             alpha=0.4,
+             distill_softmax=distill_softmax,
+             loss_weight=1.0)),
+        ('model.t2i_head.itm_loss_weight', ABSENT, 1.0),
+        ('model.t2i_head.mrtd_loss_weight', ABSENT, 0.5),
+    ]
+
+
+# The paper-size configs and the official-compat config: the ALBEF-style T2I
+# branch, ITM re-ranking of each caption's top 128 at test (with the hook
+# that gives the metric the model's ITM scorer), and every rank running
+# every list (the branch's queues and momentum encoders need it).
+PAPER_SIZE_CONFIGS = ('irm/irm_vit-b*_omnireid.py',
+                      'irm/irm_vit-b_official-compat.py')
+# Those whose T2IMetric is the fifth metric (the others use the paper
+# protocol's evaluator), and those in the all-tasks mode (in another order
+# than PAPER_CONFIGS_BEFORE_ALL_TASKS, a key of EXPECTED_CHANGES too).
+FIFTH_METRIC_T2I_CONFIGS = ('irm/irm_vit-b_omnireid.py',
+                            'irm/irm_vit-b-*16_omnireid.py',
+                            'irm/irm_vit-b_one-task_omnireid.py',
+                            'irm/irm_vit-b_official-compat.py')
+ALL_TASKS_PAPER_CONFIGS = ('irm/irm_vit-b-*16_omnireid.py',
+                           'irm/irm_vit-b_omnireid.py',
+                           'irm/irm_vit-b_paper-protocol_omnireid.py')
+PAPER_PROTOCOL_EVALUATOR = ('_base_/evaluators/omnireid_paper_protocol.py',
+                            'irm/irm_vit-b_paper-protocol_omnireid.py')
+_RUNTIME_HOOKS = [
+    dict(type='RandomStateHook'),
+    dict(type='MetricTableHook'),
+    dict(type='NonFiniteLossHook', action='stop')
+]
+_RERANK = dict(topk=128)
+ALBEF_T2I_CHANGES = {
+    ('_base_/models/irm.py', 'irm/irm_vit-b_official-compat.py'):
+    albef_t2i_head_rows('vocab'),
+    'irm/irm_vit-b*_omnireid.py':
+    albef_t2i_head_rows('positions'),
+    PAPER_SIZE_CONFIGS: [
+        ('custom_hooks', _RUNTIME_HOOKS,
+         _RUNTIME_HOOKS + [dict(type='T2IReRankHook')]),
+    ],
+    FIFTH_METRIC_T2I_CONFIGS:
+    rows_in_test_and_val('evaluator', [('4.rerank', ABSENT, _RERANK)]),
+    'irm/irm_vit-b_paper-protocol_omnireid.py':
+    rows_in_test_and_val('evaluator', [('1.rerank', ABSENT, _RERANK)]),
+    PAPER_PROTOCOL_EVALUATOR: [
+        ('paper_protocol_evaluator.1.rerank', ABSENT, _RERANK),
+    ],
+    ALL_TASKS_PAPER_CONFIGS: [
+        ('train_dataloader.batch_sampler.split_across_ranks', True, False),
+    ],
+}
+
 # Deliberate changes of effective configs: {glob (or tuple of globs) of
 # config paths relative to configs/: [(key_path, old, new), ...]}. A key
 # path is a dotted string ('train_cfg.max_iters'; list indices as numbers)
@@ -286,6 +370,7 @@ EXPECTED_CHANGES = {
              with_cls_token=True,
              init_cfg=None), ABSENT),
     ],
+    **ALBEF_T2I_CHANGES,
 }
 
 
@@ -330,12 +415,14 @@ def get_value(data, keys):
 
 
 def set_value(data, keys, value):
-    """Sets (or, for ABSENT, deletes) the value at ``keys`` in ``data``."""
+    """Sets (or, for ABSENT, deletes) the value at ``keys`` in ``data``; a
+    copy of ``value``, so that a later row that changes a key inside it
+    does not change the row's value for the next config."""
     parent = get_value(data, keys[:-1])
     if value is ABSENT:
         del parent[keys[-1]]
     else:
-        parent[keys[-1]] = value
+        parent[keys[-1]] = copy.deepcopy(value)
 
 
 def apply_changes(name, snapshot, changes):

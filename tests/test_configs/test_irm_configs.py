@@ -195,6 +195,78 @@ def test_paper_config_settings():
     assert sorted(owners) == sorted({name for name, _ in test_sets})
 
 
+def test_paper_config_t2i_branch():
+    """The official T2I branch, its ITM re-ranking at test, and every rank
+    running every list (its queues are gathered from all ranks)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(PAPER)
+    head = cfg.model.t2i_head
+    assert head.type == 'ALBEFT2IHead'
+    assert (head.embed_dims, head.queue_size, head.momentum,
+            head.temperature) == (256, 65536, 0.995, 0.07)
+    assert (head.fusion_encoder.num_layers, head.fusion_encoder.num_heads,
+            head.fusion_encoder.feedforward_channels) == (6, 12, 3072)
+    assert (head.mlm_probability, head.mrtd_probability) == (0.15, 0.3)
+    # 0.5 ITC + ITM + MLM + 0.5 MRTD, the official MLM distillation.
+    assert (head.loss_itc.loss_weight, head.itm_loss_weight,
+            head.loss_mlm.loss_weight, head.mrtd_loss_weight) == (0.5, 1.0,
+                                                                  1.0, 0.5)
+    assert head.loss_itc.alpha == head.loss_mlm.alpha == 0.4
+    assert head.loss_mlm.distill_softmax == 'positions'
+    assert head.init_cfg.prefix == 't2i_head.'
+    assert cfg.train_dataloader.batch_sampler.split_across_ranks is False
+    for evaluator in (cfg.test_evaluator, cfg.val_evaluator):
+        t2i = [m for m in evaluator if m.type == 'T2IMetric']
+        assert len(t2i) == 1 and t2i[0].rerank == dict(topk=128)
+    hooks = [h.type for h in cfg.custom_hooks]
+    assert hooks[-1] == 'T2IReRankHook' and 'RandomStateHook' in hooks
+    protocol = Config.fromfile(
+        PAPER.replace('_omnireid', '_paper-protocol_omnireid'))
+    assert protocol.test_evaluator[1].rerank == dict(topk=128)
+    assert protocol.custom_hooks == cfg.custom_hooks
+    # The CPU-sized model keeps the light T2I head.
+    assert Config.fromfile(IRM).model.t2i_head == dict(
+        type='T2IHead', embed_dims=128)
+
+
+def test_paper_config_plip_entry_once_uncommented(tmp_path):
+    """The commented PLIP entry of the paper config, uncommented, adds an
+    11th list (t2i, 24 x 1, 6 batches per step), also to the one-task
+    twin."""
+    import shutil
+
+    from mmengine.config import Config
+    configs = tmp_path / 'configs'
+    shutil.copytree(osp.join(REPO, 'configs'), configs)
+    paper = configs / 'irm' / 'irm_vit-b_omnireid.py'
+    lines = paper.read_text().splitlines()
+    start = lines.index('# train_lists = _base_.train_lists + [')
+    block = lines[start:start + 13]
+    assert block[-1] == '#     shares=[1] * len(_base_.train_lists) + [6])'
+    assert 'uncomment the 13 lines below' in ' '.join(lines[:start])
+    lines[start:start + 13] = [line[2:] for line in block]
+    paper.write_text('\n'.join(lines) + '\n')
+    cfg = Config.fromfile(str(paper))
+    datasets = cfg.train_dataloader.dataset.datasets
+    assert len(datasets) == 11
+    plip = datasets[-1]
+    assert (plip.task, plip.dataset_name, plip.data_root, plip.list_file,
+            plip.caption_file) == ('t2i', 'plip', 'data/omnireid/PLIP/',
+                                   'train_t2i.txt', 'captions.json')
+    assert plip.pipeline == datasets[6].pipeline
+    sampler = cfg.train_dataloader.batch_sampler
+    assert sampler.num_pids[-1] == 24 and sampler.num_instances[-1] == 1
+    assert sampler.num_pids[:10] == [
+        24 if d.task == 't2i' else 32 for d in datasets[:10]
+    ]
+    assert sampler.shares == [1] * 10 + [6]
+    assert sampler.split_across_ranks is False
+    one_task = Config.fromfile(
+        str(configs / 'irm' / 'irm_vit-b_one-task_omnireid.py'))
+    assert len(one_task.train_dataloader.sampler.ratios) == len(
+        one_task.train_dataloader.dataset.datasets) == 11
+
+
 def test_paper_protocol_config():
     from mmengine.config import Config
     cfg = Config.fromfile(
@@ -224,6 +296,11 @@ def test_paper_model_builds_offline_without_weights(monkeypatch):
     assert model.text_encoder.embed_dims == 768
     assert len(model.text_encoder.encoder.encoder.layer) == 6
     assert len(model.text_encoder.tokenizer) == 30522  # BERT-base uncased
+    # BERT layers 6-11 of the official model, and the momentum copies.
+    t2i = model.t2i_head
+    assert len(t2i.fusion_encoder.layers) == 6
+    assert len(t2i.momentum_text_encoder.encoder.layer) == 6
+    assert t2i.image_queue.shape == (256, 65536)
 
 
 def test_paper_config_without_data_stops_at_once(tmp_path):

@@ -21,7 +21,11 @@ def test_compat_model_options():
     assert model.fusion.tie_to_backbone_blocks == (0, 11)
     assert model.fusion.mask_padding is False
     assert model.head.num_classes is None and model.head.share_uv_neck
-    assert model.t2i_head.embed_dims == 256
+    t2i = model.t2i_head
+    assert (t2i.type, t2i.embed_dims, t2i.queue_size) == ('ALBEFT2IHead', 256,
+                                                          65536)
+    assert (t2i.fusion_encoder.num_layers, t2i.fusion_encoder.num_heads,
+            t2i.fusion_encoder.feedforward_channels) == (6, 12, 3072)
 
 
 def test_compat_test_data_are_preprocessed_as_the_official_code():
@@ -41,3 +45,8 @@ def test_compat_test_data_are_preprocessed_as_the_official_code():
     assert cfg.val_dataloader == cfg.test_dataloader
     evaluated = {n for m in cfg.test_evaluator for n in m.dataset_names}
     assert evaluated == {name for name, _ in names}
+    # The official t2i test: ITM re-ranking of each caption's top 128.
+    t2i = [m for m in cfg.test_evaluator if m.type == 'T2IMetric']
+    assert len(t2i) == 1 and t2i[0].rerank == dict(topk=128)
+    assert cfg.val_evaluator == cfg.test_evaluator
+    assert 'T2IReRankHook' in [h.type for h in cfg.custom_hooks]

@@ -67,11 +67,13 @@ class Keys:
 
     def bert(self, prefix, layers=12):
         """BertForMaskedLM: 16 tensors per layer, 26 with cross-attention
-        (layers 6 and up), the MLM head."""
+        (layers 6 and up), the MLM head with its decoder tied to the word
+        embeddings (weight) and to the head's bias, as BERT saves it."""
         C, V, rand = self.C, self.vocab, self.rand
+        word_embeddings, bias = rand(V, C), rand(V)
         sd = {
             f'{prefix}bert.embeddings.word_embeddings.weight':
-            rand(V, C),
+            word_embeddings,
             f'{prefix}bert.embeddings.position_embeddings.weight':
             rand(512, C),
             f'{prefix}bert.embeddings.token_type_embeddings.weight':
@@ -83,7 +85,7 @@ class Keys:
             f'{prefix}bert.embeddings.position_ids':
             torch.arange(512, device=self.device)[None],
             f'{prefix}cls.predictions.bias':
-            rand(V),
+            bias,
             f'{prefix}cls.predictions.transform.dense.weight':
             rand(C, C),
             f'{prefix}cls.predictions.transform.dense.bias':
@@ -93,9 +95,9 @@ class Keys:
             f'{prefix}cls.predictions.transform.LayerNorm.bias':
             rand(C),
             f'{prefix}cls.predictions.decoder.weight':
-            rand(V, C),
+            word_embeddings,
             f'{prefix}cls.predictions.decoder.bias':
-            rand(V),
+            bias,
         }
         parts = [('attention.self.query', C), ('attention.self.key', C),
                  ('attention.self.value', C), ('attention.output.dense', C),
@@ -230,7 +232,15 @@ def compat_model():
                 tie_to_backbone_blocks=(0, 11)),
             head=dict(
                 type='InstructReIDHead', num_classes=None, share_uv_neck=True),
-            t2i_head=dict(type='T2IHead', embed_dims=8)))
+            t2i_head=dict(
+                type='ALBEFT2IHead',
+                embed_dims=8,
+                fusion_encoder=dict(
+                    type='CrossModalEncoder',
+                    num_layers=6,
+                    num_heads=2,
+                    feedforward_channels=4 * C),
+                queue_size=32)))
 
 
 @pytest.mark.parametrize('prefix', ['module.', ''])
@@ -262,13 +272,67 @@ def test_official_checkpoint_loads_strictly(tmp_path, prefix):
                        sd['vision_proj.weight'])
     assert not any(k.startswith('fusion.') for k in ours)
 
-    t2i = torch.load(tmp_path / 'ours_t2i.pth', weights_only=True)
-    assert t2i['meta']['part'] == 't2i'
-    keys = set(t2i['state_dict'])
-    assert ('text_encoder.encoder.encoder.layer.11.crossattention.self.'
-            'value.bias') in keys
-    assert {'t2i.itm_head.weight', 't2i.temp', 't2i.image_queue'} <= keys
-    assert 'text_encoder.encoder.encoder.layer.5.output.dense.bias' not in keys
+    # The text-to-image branch: BERT layers 6-11, heads, momentum copies,
+    # queues and temperature, in the same file.
+    t2i = model.t2i_head
+    official_layer = 'text_encoder.bert.encoder.layer.11.'
+    assert torch.equal(
+        t2i.fusion_encoder.layers[5].crossattention.self.value.bias,
+        sd[official_layer + 'crossattention.self.value.bias'])
+    assert torch.equal(
+        t2i.fusion_encoder.layers[0].output.LayerNorm.weight,
+        sd['text_encoder.bert.encoder.layer.6.output.'
+           'LayerNorm.weight'])
+    assert torch.equal(
+        t2i.mlm_head.transform.dense.weight,
+        sd['text_encoder.cls.predictions.transform.dense.'
+           'weight'])
+    assert torch.equal(t2i.mlm_head.bias, sd['text_encoder.cls.predictions.'
+                                             'bias'])
+    assert torch.equal(
+        t2i.momentum_text_encoder.encoder.layer[5].attention.self.key.weight,
+        sd['text_encoder_m.bert.encoder.layer.5.attention.self.key.weight'])
+    assert torch.equal(
+        t2i.momentum_text_encoder.embeddings.word_embeddings.weight,
+        sd['text_encoder_m.bert.embeddings.word_embeddings.weight'])
+    assert torch.equal(
+        t2i.momentum_fusion_encoder.layers[5].crossattention.self.key.bias,
+        sd['text_encoder_m.bert.encoder.layer.11.crossattention.self.key.'
+           'bias'])
+    assert torch.equal(t2i.momentum_mlm_head.bias,
+                       sd['text_encoder_m.cls.predictions.bias'])
+    assert torch.equal(t2i.momentum_text_proj.weight, sd['text_proj_m.weight'])
+    for name in ('itm_head.weight', 'mrtd_head.bias', 'temp', 'image_queue',
+                 'text_queue', 'idx_queue', 'queue_ptr'):
+        assert torch.equal(t2i.state_dict()[name], sd[name]), name
+    assert not any(k.startswith('t2i_head.prd_head') for k in ours)
+    assert not any('decoder' in k for k in ours)
+    # The online MLM head predicts with the text encoder's word embeddings,
+    # which are the official decoder weights.
+    assert torch.equal(
+        model.text_encoder.encoder.embeddings.word_embeddings.weight,
+        sd['text_encoder.cls.predictions.decoder.weight'])
+    assert torch.load(
+        dst, weights_only=True)['meta'] == dict(
+            source='official.pth', converter='official_irm_to_mmreid.py')
+    assert sorted(p.name
+                  for p in tmp_path.iterdir()) == ['official.pth', 'ours.pth']
+
+
+def test_converter_refuses_untied_mlm_decoder():
+    tool = load_tool('official_irm_to_mmreid')
+    sd = official_state_dict()
+    key = 'text_encoder_m.cls.predictions.decoder.weight'
+    sd[key] = sd[key] + 1
+    with pytest.raises(
+            ValueError,
+            match=key + ' differs from text_encoder_m'
+            r'\.bert\.embeddings\.word_embeddings\.weight'):
+        tool.convert_official(sd)
+    sd = official_state_dict()
+    del sd['idx_queue']
+    with pytest.raises(KeyError, match='idx_queue'):
+        tool.convert_official(sd)
 
 
 def test_official_converter_refuses_unknown_keys(tmp_path):
@@ -327,8 +391,10 @@ def test_albef_converter(tmp_path):
     model = compat_model()
     missing, unexpected = model.load_state_dict(ours, strict=False)
     assert unexpected == []
-    # Only the person backbone and the BN necks are not from ALBEF.
-    assert {k.split('.')[0] for k in missing} == {'backbone', 'head'}
+    # Only the person backbone, the BN necks and what ALBEF lacks of the
+    # T2I branch (below) are not from ALBEF.
+    assert {k.split('.')[0]
+            for k in missing} == {'backbone', 'head', 't2i_head'}
     pos = model.image_instruction_encoder.backbone.pos_embed
     assert pos.shape == (1, 65, C)
     assert torch.equal(pos[:, 0], sd['visual_encoder_m.pos_embed'][:, 0])
@@ -336,12 +402,30 @@ def test_albef_converter(tmp_path):
     assert torch.equal(model.image_instruction_encoder.backbone.cls_token,
                        sd['visual_encoder_m.cls_token'])
     assert torch.equal(model.t2i_head.text_proj.bias, sd['text_proj.bias'])
-    t2i = torch.load(
-        tmp_path / 'albef_mmreid_t2i.pth', weights_only=True)['state_dict']
-    assert 't2i.momentum.text_encoder.encoder.layer.0.output.dense.bias' in \
-        t2i
-    assert 't2i.momentum.img_proj.weight' in t2i
-    assert len([k for k in t2i if k.startswith('text_encoder.')]) == 6 * 26
+    # The T2I branch: everything the official model loads from ALBEF, in
+    # the same file; ALBEF has no MRTD head and no identity queue.
+    assert torch.equal(
+        model.t2i_head.fusion_encoder.layers[2].crossattention.output.dense.
+        weight, sd['text_encoder.bert.encoder.layer.8.crossattention.output.'
+                   'dense.weight'])
+    assert torch.equal(
+        model.t2i_head.momentum_text_encoder.encoder.layer[0].output.dense.
+        bias, sd['text_encoder_m.bert.encoder.layer.0.output.dense.bias'])
+    assert torch.equal(model.t2i_head.itm_head.weight, sd['itm_head.weight'])
+    assert torch.equal(model.t2i_head.image_queue, sd['image_queue'])
+    t2i_missing = {k for k in missing if k.startswith('t2i_head.')}
+    assert t2i_missing == {
+        't2i_head.mrtd_head.weight', 't2i_head.mrtd_head.bias',
+        't2i_head.idx_queue'
+    }
+    # vision_proj_m (no momentum image encoder) and the tied decoders are
+    # dropped: nothing else.
+    assert len(ours) == len(
+        tool.convert_albef(sd)) == len(sd) - 2 - 2 - 2 - 2 - len(
+            [k for k in sd if k.startswith('visual_encoder.')])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        'ALBEF.pth', 'albef_mmreid.pth'
+    ]
 
 
 def test_real_shapes_match_the_official_compat_config():
@@ -354,7 +438,7 @@ def test_real_shapes_match_the_official_compat_config():
         C=768, vocab=30522, device='meta', proj=256,
         queue=65536).official(num_ids=751)
     assert len(sd) == 894  # as the official trainer saves it
-    ours, _ = tool.convert_official(sd)
+    ours = tool.convert_official(sd)
     register_all_modules()
     cfg = Config.fromfile(
         osp.join(REPO, 'configs', 'irm', 'irm_vit-b_official-compat.py'))
@@ -362,7 +446,11 @@ def test_real_shapes_match_the_official_compat_config():
         model = MODELS.build(cfg.model)
     expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     assert {k: tuple(v.shape) for k, v in ours.items()} == expected
-    assert sum(v.numel() for v in model.parameters()) == 238_209_536
+    # (momentum copies included); without the T2I branch, i.e. with only
+    # its two projections (196,864 each), the model had 238,209,536.
+    assert sum(v.numel() for v in model.parameters()) == 419_440_505
+    assert sum(v.numel() for k, v in model.named_parameters()
+               if not k.startswith('t2i_head.')) == 238_209_536 - 2 * 196_864
 
 
 def test_converters_refuse_unsafe_files_with_the_object_named(tmp_path):
@@ -374,3 +462,44 @@ def test_converters_refuse_unsafe_files_with_the_object_named(tmp_path):
         with pytest.raises(SystemExit, match='datetime.date'):
             load_tool(name).main([str(src), str(tmp_path / f'{name}.pth')])
     assert sorted(p.name for p in tmp_path.iterdir()) == ['ckpt.pth']
+
+
+def test_real_shapes_of_albef_fit_the_paper_config():
+    """At the real sizes (meta tensors), every tensor converted from ALBEF
+    has its place and shape in configs/irm/irm_vit-b_omnireid.py's model,
+    which its Pretrained init configs read by prefix; what ALBEF lacks is
+    the person backbone, the ReID head and two parts of the T2I branch."""
+    from mmengine.config import Config
+    tool = load_tool('albef_to_mmreid')
+    sd = Keys(C=768, vocab=30522, device='meta', proj=256, queue=65536).albef()
+    ours = tool.convert_albef(sd)
+    register_all_modules()
+    cfg = Config.fromfile(
+        osp.join(REPO, 'configs', 'irm', 'irm_vit-b_omnireid.py'))
+    with torch.device('meta'):
+        model = MODELS.build(cfg.model)
+    expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    assert {
+        k: expected.get(k)
+        for k in ours
+    } == {
+        k: tuple(v.shape)
+        for k, v in ours.items()
+    }
+    prefixes = [
+        part.init_cfg.prefix for part in cfg.model.values()
+        if isinstance(part, dict) and 'init_cfg' in part
+        and part.init_cfg.checkpoint == cfg.albef_checkpoint
+    ]
+    assert sorted(prefixes) == [
+        'image_instruction_encoder.', 't2i_head.', 'text_encoder.'
+    ]
+    assert all(k.startswith(tuple(prefixes)) for k in ours)
+    not_from_albef = {
+        k.split('.')[0] if not k.startswith('t2i_head.') else k
+        for k in expected if k not in ours
+    }
+    assert not_from_albef == {
+        'backbone', 'head', 't2i_head.mrtd_head.weight',
+        't2i_head.mrtd_head.bias', 't2i_head.idx_queue'
+    }

@@ -5,7 +5,8 @@
 #   python tools/model_converters/albef_to_mmreid.py \
 #       pretrained/ALBEF.pth pretrained/albef_mmreid.pth
 #
-# DST ({'state_dict': ..., 'meta': ...}) holds what the IRM model has today:
+# DST ({'state_dict': ..., 'meta': ...}) holds, under the module names of
+# the paper config's model (configs/irm/irm_vit-b_omnireid.py reads it):
 #   text_encoder.encoder.*        BERT embeddings and layers 0-5
 #   image_instruction_encoder.backbone.*
 #                                 the momentum ViT visual_encoder_m (what the
@@ -14,12 +15,16 @@
 #                                 from 16x16 to the 8x8 grid of 128x128
 #                                 inputs, the CLS row kept
 #   t2i_head.img_proj.*, t2i_head.text_proj.*   vision_proj, text_proj
-# The text-to-image parts (BERT layers 6-11 with cross-attention, MLM and
-# ITM heads, momentum encoders, queues, temperature) go to a second file,
-# --t2i-dst (default: DST with '_t2i' before the extension), under the
-# names of albef_t2i_parts() in mmreid_instruct/utils/
-# checkpoint_conversion.py. ALBEF's own (non-momentum) visual_encoder is
-# not used by the official code and is dropped. Facts and key mapping:
+#   t2i_head.*                    the text-to-image parts of ALBEFT2IHead
+#                                 (albef_t2i_parts() in mmreid_instruct/
+#                                 utils/checkpoint_conversion.py): BERT layers
+#                                 6-11 -> fusion_encoder, the MLM head, the
+#                                 ITM head, the momentum BERT, MLM head and
+#                                 text projection, the queues, temperature
+# Dropped: ALBEF's own (non-momentum) visual_encoder and vision_proj_m (the
+# official code has no momentum image encoder), and the MLM decoders (tied
+# to the word embeddings; checked). ALBEF has no idx_queue and no MRTD head:
+# the model keeps its own (-100 ids; random init). Facts and key mapping:
 # docs/en/user_guides/official_checkpoints.md.
 import argparse
 import os.path as osp
@@ -31,13 +36,16 @@ from mmreid_instruct.utils.checkpoint_conversion import (
     find_state_dict, load_foreign_checkpoint, save_converted, strip_prefix)
 
 #: Source keys without a counterpart.
-DROPPED = [r'visual_encoder\.']
+DROPPED = [r'visual_encoder\.', r'vision_proj_m\.']
+
+#: Text-to-image keys the official model has and ALBEF has not.
+NOT_IN_ALBEF = ('idx_queue', 'mrtd_head.')
 
 
 def convert_albef(state_dict: dict,
                   instr_grid: Tuple[int, int] = (8, 8),
-                  source: str = 'ALBEF') -> Tuple[dict, dict]:
-    """Split an ALBEF state dict into (our IRM weights, T2I parts)."""
+                  source: str = 'ALBEF') -> dict:
+    """Convert an ALBEF state dict (no ``module.`` prefix) to our names."""
     used = set()
     out = bert_keys(state_dict, 'text_encoder.bert.', 'text_encoder.encoder.',
                     used, range(6))
@@ -52,15 +60,9 @@ def convert_albef(state_dict: dict,
                 raise KeyError(f'{source}: key {src + kind!r} is missing')
             out[dst + kind] = state_dict[src + kind]
             used.add(src + kind)
-    t2i = albef_t2i_parts(state_dict, used)
+    out.update(albef_t2i_parts(state_dict, used, optional=NOT_IN_ALBEF))
     check_all_used(state_dict, used, DROPPED, source)
-    return out, t2i
-
-
-def t2i_path(dst: str) -> str:
-    """``a/b.pth`` -> ``a/b_t2i.pth``."""
-    stem, ext = osp.splitext(dst)
-    return f'{stem}_t2i{ext or ".pth"}'
+    return out
 
 
 def parse_args(argv: Optional[List[str]] = None):
@@ -69,10 +71,6 @@ def parse_args(argv: Optional[List[str]] = None):
     parser.add_argument('src', help='ALBEF.pth')
     parser.add_argument(
         'dst', help='output file, e.g. pretrained/albef_mmreid.pth')
-    parser.add_argument(
-        '--t2i-dst',
-        help='output file of the text-to-image parts (default: DST with '
-        '_t2i before the extension)')
     parser.add_argument(
         '--instruction-img-size',
         type=int,
@@ -85,22 +83,18 @@ def parse_args(argv: Optional[List[str]] = None):
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
-    t2i_dst = args.t2i_dst or t2i_path(args.dst)
-    for path in (args.dst, t2i_dst):
-        if osp.exists(path) and not args.force:
-            sys.exit(f'{path} exists; give --force to replace it')
+    if osp.exists(args.dst) and not args.force:
+        sys.exit(f'{args.dst} exists; give --force to replace it')
     side = args.instruction_img_size // 16
     try:
         checkpoint = load_foreign_checkpoint(args.src)
         state_dict = strip_prefix(find_state_dict(checkpoint), 'module.')
-        irm, t2i = convert_albef(state_dict, (side, side), args.src)
+        out = convert_albef(state_dict, (side, side), args.src)
     except (OSError, RuntimeError, KeyError, ValueError) as error:
         sys.exit(f'Cannot convert {args.src}: {error}')
     meta = dict(source=osp.basename(args.src), converter='albef_to_mmreid.py')
-    save_converted(irm, args.dst, dict(meta, part='irm'), force=args.force)
-    save_converted(t2i, t2i_dst, dict(meta, part='t2i'), force=args.force)
-    print(f'Wrote {len(irm)} tensors to {args.dst} and {len(t2i)} to '
-          f'{t2i_dst}')
+    save_converted(out, args.dst, meta, force=args.force)
+    print(f'Wrote {len(out)} tensors to {args.dst}')
 
 
 if __name__ == '__main__':

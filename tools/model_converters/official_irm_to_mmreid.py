@@ -15,15 +15,19 @@
 #   vision_proj, text_proj -> t2i_head.img_proj, t2i_head.text_proj
 #   fusion_feat_bn        -> head.neck_u.bn and head.neck_v.bn (one BN)
 #   feat_bn               -> head.neck_g.bn
+#   text-to-image parts   -> t2i_head.* (ALBEFT2IHead; albef_t2i_parts() in
+#                            mmreid_instruct/utils/checkpoint_conversion.py):
+#                            BERT layers 6-11 -> fusion_encoder, MLM head,
+#                            itm_head, mrtd_head, the momentum BERT, MLM head
+#                            and text projection, queues, temperature
 # Dropped: fusion.* (never run by the official code), the ID classifiers
-# (the compat head has none), project, prd_head, visual_encoder.fc. The
-# text-to-image parts (BERT layers 6-11, ITM/MLM/MRTD heads, momentum
-# encoders, queues, temperature) go to --t2i-dst (default: DST with '_t2i'
-# before the extension).
+# (the compat head has none), project, prd_head (no official loss uses it),
+# visual_encoder.fc, and the MLM decoders (tied to the word embeddings;
+# checked). One output file, loaded strictly by the compat config.
 import argparse
 import os.path as osp
 import sys
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 from mmreid_instruct.utils.checkpoint_conversion import (
     albef_t2i_parts, bert_keys, check_all_used, convert_albef_vit,
@@ -41,9 +45,9 @@ BN_KEYS = ('weight', 'bias', 'running_mean', 'running_var',
 
 
 def convert_official(state_dict: dict,
-                     source: str = 'official checkpoint') -> Tuple[dict, dict]:
-    """Split an official state dict (no ``module.`` prefix) into (our IRM
-    weights, T2I parts)."""
+                     source: str = 'official checkpoint') -> dict:
+    """Convert an official state dict (no ``module.`` prefix) to the
+    weights of the compat config's model."""
     used = set()
     out = convert_pass_vit(state_dict, 'visual_encoder.', 'backbone.', used)
     out.update(
@@ -64,15 +68,9 @@ def convert_official(state_dict: dict,
             used.add(src + kind)
             for dst in dsts:
                 out[dst + kind] = state_dict[src + kind]
-    t2i = albef_t2i_parts(state_dict, used)
+    out.update(albef_t2i_parts(state_dict, used))
     check_all_used(state_dict, used, DROPPED, source)
-    return out, t2i
-
-
-def t2i_path(dst: str) -> str:
-    """``a/b.pth`` -> ``a/b_t2i.pth``."""
-    stem, ext = osp.splitext(dst)
-    return f'{stem}_t2i{ext or ".pth"}'
+    return out
 
 
 def parse_args(argv: Optional[List[str]] = None):
@@ -81,32 +79,24 @@ def parse_args(argv: Optional[List[str]] = None):
     parser.add_argument('src', help='checkpoint of the official trainer')
     parser.add_argument('dst', help='output file')
     parser.add_argument(
-        '--t2i-dst',
-        help='output file of the text-to-image parts (default: DST with '
-        '_t2i before the extension)')
-    parser.add_argument(
         '--force', action='store_true', help='replace existing outputs')
     return parser.parse_args(argv)
 
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
-    t2i_dst = args.t2i_dst or t2i_path(args.dst)
-    for path in (args.dst, t2i_dst):
-        if osp.exists(path) and not args.force:
-            sys.exit(f'{path} exists; give --force to replace it')
+    if osp.exists(args.dst) and not args.force:
+        sys.exit(f'{args.dst} exists; give --force to replace it')
     try:
         checkpoint = load_foreign_checkpoint(args.src)
         state_dict = strip_prefix(find_state_dict(checkpoint), 'module.')
-        irm, t2i = convert_official(state_dict, args.src)
+        out = convert_official(state_dict, args.src)
     except (OSError, RuntimeError, KeyError, ValueError) as error:
         sys.exit(f'Cannot convert {args.src}: {error}')
     meta = dict(
         source=osp.basename(args.src), converter='official_irm_to_mmreid.py')
-    save_converted(irm, args.dst, dict(meta, part='irm'), force=args.force)
-    save_converted(t2i, t2i_dst, dict(meta, part='t2i'), force=args.force)
-    print(f'Wrote {len(irm)} tensors to {args.dst} and {len(t2i)} to '
-          f'{t2i_dst}')
+    save_converted(out, args.dst, meta, force=args.force)
+    print(f'Wrote {len(out)} tensors to {args.dst}')
 
 
 if __name__ == '__main__':

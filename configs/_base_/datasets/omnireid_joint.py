@@ -111,10 +111,10 @@ train_lists = [
 # list's loss weighted 1; P x K = 32 x 4 for the ReID lists and 24 x 1 for
 # the t2i list, as its data builders draw them. (The official config also
 # trains a PLIP t2i list with 6 of 16 GPU groups, i.e. 6 batches per step;
-# it is not among these lists. AllTasksPKSampler's `shares` gives a list
-# several batches per step.) Needs train_cfg = dict(type='AllTasksTrainLoop')
-# (configs/irm/irm_vit-b_omnireid.py); one task per step instead:
-# configs/irm/irm_vit-b_one-task_omnireid.py. See
+# it is not among these lists: configs/irm/irm_vit-b_omnireid.py has it as a
+# commented entry with `shares` 6.) Needs
+# train_cfg = dict(type='AllTasksTrainLoop') (as in that config); one task
+# per step instead: configs/irm/irm_vit-b_one-task_omnireid.py. See
 # docs/en/advanced_guides/multi_task_sampling.md.
 train_dataloader = dict(
     batch_size=None,  # each list's P x K is set by the batch sampler

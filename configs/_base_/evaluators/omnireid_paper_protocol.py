@@ -10,8 +10,10 @@
 # the same pid whatever the clothes (also for cc, ctcc and li), pid -1 is a
 # negative, and LLCM is one multi-shot search of its query list against its
 # gallery list with the list's cameras. Keys: official/<dataset>/<task>/...
-# The t2i set keeps the library's T2I metric (image-text similarity
-# ranking; the official code re-ranks the top 128 with its ITM head).
+# The t2i set is ranked as the official evaluator does: image-text cosine
+# similarity, then each caption's top 128 images re-ranked by the ITM head
+# (needs a model with an ITM head, ALBEFT2IHead, and
+# custom_hooks=[..., dict(type='T2IReRankHook')]).
 # Details and differences: docs/en/advanced_guides/evaluation.md.
 paper_protocol_evaluator = [
     dict(
@@ -22,5 +24,6 @@ paper_protocol_evaluator = [
             'market', 'msmt', 'cuhk', 'ltcc', 'prcc', 'vc_clothes', 'real2',
             'llcm'
         ]),
-    dict(type='T2IMetric', dataset_names=['cuhk_pedes']),
+    dict(
+        type='T2IMetric', dataset_names=['cuhk_pedes'], rerank=dict(topk=128)),
 ]

@@ -1,7 +1,8 @@
 # Instruct-ReID model (IRM) at the paper size: ViT-B/16 at 256x128 for the
 # person, the first 6 layers of BERT-base for text instructions (max 70
 # tokens), ViT-B/16 at 128x128 for clothes and template images, a 2-block
-# editing fusion (the paper's editing transformer) and the T2I branch.
+# editing fusion (the paper's editing transformer) and the ALBEF-style T2I
+# branch of the official code.
 #
 # Every part starts from random weights here, which builds and trains but
 # does not reproduce the paper: configs/irm/irm_vit-b_omnireid.py shows how
@@ -42,7 +43,34 @@ model = dict(
         loss_cls=dict(type='LabelSmoothCrossEntropyLoss', label_smoothing=0.1),
         loss_triplet=dict(
             type='AdaptiveTripletLoss', margin=0.3, second_weight=0.1)),
-    t2i_head=dict(type='T2IHead', embed_dims=256),
+    # The official text-to-image branch (ALBEF): BERT layers 6-11 as a
+    # cross-modal encoder over the person tokens, a 256-d image-text space,
+    # momentum distillation with 65,536-entry queues, a learnable
+    # temperature; 0.5 ITC + ITM + MLM + 0.5 MRTD.
+    t2i_head=dict(
+        type='ALBEFT2IHead',
+        embed_dims=256,
+        fusion_encoder=dict(
+            type='CrossModalEncoder',
+            num_layers=6,
+            num_heads=12,
+            feedforward_channels=3072),
+        queue_size=65536,
+        momentum=0.995,
+        temperature=0.07,
+        mlm_probability=0.15,
+        mrtd_probability=0.3,
+        loss_itc=dict(
+            type='MomentumContrastiveLoss', alpha=0.4, loss_weight=0.5),
+        # The MLM distillation term with a log-softmax over the vocabulary
+        # (ALBEF's intent); irm_vit-b_omnireid.py uses the official one.
+        loss_mlm=dict(
+            type='SoftMaskedLMLoss',
+            alpha=0.4,
+            distill_softmax='vocab',
+            loss_weight=1.0),
+        itm_loss_weight=1.0,
+        mrtd_loss_weight=0.5),
     instruction_blind=False,
 )
 

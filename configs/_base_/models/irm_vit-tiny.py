@@ -35,5 +35,6 @@ model = dict(
     image_instruction_encoder=dict(
         backbone=dict(_delete_=True, **vit_tiny, img_size=64)),
     fusion=dict(num_heads=3),
-    t2i_head=dict(embed_dims=128),
+    # The light T2I head (projections and an in-batch contrastive loss).
+    t2i_head=dict(_delete_=True, type='T2IHead', embed_dims=128),
 )

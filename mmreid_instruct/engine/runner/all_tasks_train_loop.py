@@ -78,10 +78,30 @@ class AllTasksTrainLoop(ReIDIterBasedTrainLoop):
                 'AllTasksTrainLoop accumulates the gradients of a step\'s '
                 'batches itself; optim_wrapper.accumulative_counts must be 1, '
                 f'got {optim_wrapper._accumulative_counts}.')
+        self._check_t2i_head_on_all_ranks()
         self._non_finite_hook = next(
             (h for h in self.runner.hooks if isinstance(h, NonFiniteLossHook)),
             None)
         return super().run()
+
+    def _check_t2i_head_on_all_ranks(self) -> None:
+        """A t2i head that gathers from every rank (``needs_all_ranks``,
+        e.g. :class:`ALBEFT2IHead`) cannot train when a step's batches are
+        dealt out to the ranks: the t2i batch runs on one rank only."""
+        batch_sampler = self.dataloader.batch_sampler
+        model = self.runner.model
+        module = model.module if is_model_wrapper(model) else model
+        head = getattr(module, 't2i_head', None)
+        if (getattr(head, 'needs_all_ranks', False)
+                and getattr(batch_sampler, 'split_across_ranks', False)
+                and get_world_size() > 1
+                and 't2i' in getattr(batch_sampler, 'tasks', ())):
+            raise ValueError(
+                f'AllTasksTrainLoop: the t2i head {type(head).__name__} '
+                'gathers its queues from every rank in each t2i batch, but '
+                'with split_across_ranks=True a step\'s t2i batch runs on one '
+                'rank only; set train_dataloader.batch_sampler.'
+                'split_across_ranks=False.')
 
     def run_iter(self, data_batch) -> None:
         """One optimizer step over the batches of every training list.

@@ -72,3 +72,26 @@ def rank_list_from_features(
         ([[1]], [[1.0]])
     """
     return _rank_lists(FeatureRows(q_feats, g_feats, metric), topk, chunk_size)
+
+
+def rank_list_from_rows(
+        source: RowSource,
+        topk: int = 10,
+        chunk_size: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray]:
+    """:func:`rank_list` of any row source (e.g. re-ranked distances).
+
+    Args:
+        source (RowSource): The ``(Q, G)`` distances.
+        topk (int): Items per query. Defaults to 10.
+        chunk_size (int, optional): Query rows per block.
+
+    Returns:
+        tuple: As :func:`rank_list`.
+
+    Example:
+        >>> import numpy as np
+        >>> idx, d = rank_list_from_rows(MatrixRows([[0.3, 0.1]]), topk=1)
+        >>> idx.tolist(), d.tolist()
+        ([[1]], [[0.1]])
+    """
+    return _rank_lists(source, topk, chunk_size)

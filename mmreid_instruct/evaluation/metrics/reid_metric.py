@@ -116,7 +116,11 @@ class ReIDMetric(BaseMetric):
             if self.filtered and not self._wanted(sample):
                 self.results.append(IGNORED)
             else:
-                self.results.append(sample_to_result(sample))
+                self.results.append(self._result(sample))
+
+    def _result(self, sample: dict) -> dict:
+        """What is kept of a sample: :func:`~.utils.sample_to_result`."""
+        return sample_to_result(sample)
 
     @property
     def filtered(self) -> bool:
@@ -161,9 +165,8 @@ class ReIDMetric(BaseMetric):
                                len(sets), name, task, direction)
                 if self.rank_list is not None:
                     rank_lists.append(
-                        self.rank_list.entry((name, task, direction), query,
-                                             gallery, q['feats'], g['feats'],
-                                             self.metric, protocol))
+                        self._rank_list_entry((name, task, direction), query,
+                                              gallery, q, g, protocol))
         if self.rank_list is not None:
             self.rank_list.write(rank_lists)
         return metrics
@@ -218,6 +221,14 @@ class ReIDMetric(BaseMetric):
         ``num_valid_queries``) of a stacked query and gallery part;
         ``name`` names the search in warnings."""
         return rank_parts(q, g, self.metric, protocol, name)
+
+    def _rank_list_entry(self, search: Tuple, query: List[dict],
+                         gallery: List[dict], q: dict, g: dict,
+                         protocol: RankProtocol) -> dict:
+        """The rank lists of a search (see :meth:`RankListDump.entry`), from
+        its results and their stacked parts."""
+        return self.rank_list.entry(search, query, gallery, q['feats'],
+                                    g['feats'], self.metric, protocol)
 
     def _searches(self, name: str, task: str, parts: dict) -> Iterator[Tuple]:
         """``(direction, query, gallery)`` of every search of a test set;

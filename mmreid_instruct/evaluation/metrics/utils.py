@@ -14,9 +14,9 @@ from mmengine.logging import print_log
 
 from mmreid_instruct.utils.tasks import normalize_task
 from ..functional.rank import evaluate_rank_from_features
-from ..functional.rank_list import rank_list_from_features
+from ..functional.rank_list import rank_list_from_features, rank_list_from_rows
 from ..functional.rank_protocol import MatchRules, RankProtocol
-from ..functional.utils import check_positive_int
+from ..functional.utils import RowSource, check_positive_int
 
 #: Label and meta keys kept from every data sample.
 SAMPLE_KEYS = ('pid', 'camid', 'clothes_id', 'modality', 'task', 'subset',
@@ -33,23 +33,35 @@ RANK_LIST_KEYS = ('img_path', 'instruction', 'instruction_img_path', 'pid',
                   'camid', 'clothes_id', 'modality', 'sample_idx')
 
 
-def sample_to_result(sample: dict) -> dict:
+def sample_to_result(sample: dict, keep_tokens: bool = False) -> dict:
     """The part of a predicted data sample a ReID metric keeps.
 
     Args:
         sample (dict): A predicted data sample as a dict (the evaluator
             calls ``ReIDDataSample.to_dict()``); needs ``pred_feature``,
             ``pid`` and ``subset``.
+        keep_tokens (bool): Also keep the sample's ``pred_tokens`` and
+            ``pred_token_mask`` (what an ITM re-rank needs; large, so only
+            kept when asked). Defaults to False.
 
     Returns:
         dict: ``feat`` (1-D CPU float tensor, its own storage) and the
-        labels of :data:`SAMPLE_KEYS` (missing ones are None).
+        labels of :data:`SAMPLE_KEYS` (missing ones are None); with
+        ``keep_tokens``, ``tokens`` (CPU tensor in the predicted dtype, its
+        own storage) and ``token_mask`` (CPU bool tensor), None where the
+        sample has none.
 
     Example:
         >>> res = sample_to_result(dict(pred_feature=[1., 2.], pid=3,
         ...                             subset='query'))
         >>> res['feat'].tolist(), res['pid'], res['camid']
         ([1.0, 2.0], 3, None)
+        >>> res = sample_to_result(dict(pred_feature=[1.], pid=3,
+        ...                             subset='gallery',
+        ...                             pred_tokens=torch.zeros(5, 2)),
+        ...                        keep_tokens=True)
+        >>> tuple(res['tokens'].shape), res['token_mask']
+        ((5, 2), None)
     """
     if 'pred_feature' not in sample:
         raise KeyError('a data sample has no "pred_feature": run the model '
@@ -65,7 +77,20 @@ def sample_to_result(sample: dict) -> dict:
     feat = feat.detach().to('cpu', torch.float32, copy=True).reshape(-1)
     result = {key: sample.get(key) for key in SAMPLE_KEYS}
     result['feat'] = feat
+    if keep_tokens:
+        result['tokens'] = _cpu_copy(sample.get('pred_tokens'))
+        result['token_mask'] = _cpu_copy(
+            sample.get('pred_token_mask'), torch.bool)
     return result
+
+
+def _cpu_copy(value, dtype=None) -> Optional[torch.Tensor]:
+    """A detached CPU copy of a tensor (None stays None)."""
+    if value is None:
+        return None
+    if not isinstance(value, torch.Tensor):
+        value = torch.as_tensor(np.asarray(value))
+    return value.detach().to('cpu', dtype, copy=True)
 
 
 def split_sets(results: List[dict]) -> 'OrderedDict[Tuple, Dict]':
@@ -433,7 +458,8 @@ class RankListDump:
               q_feats: np.ndarray,
               g_feats: np.ndarray,
               metric: str,
-              protocol: Optional[RankProtocol] = None) -> dict:
+              protocol: Optional[RankProtocol] = None,
+              rows: Optional[RowSource] = None) -> dict:
         """The rank lists of one search.
 
         Args:
@@ -444,12 +470,19 @@ class RankListDump:
             protocol (RankProtocol, optional): The protocol the search is
                 evaluated with; given, the entry says which listed items
                 are true matches and which are junk. Defaults to None.
+            rows (RowSource, optional): The distances the search is
+                ranked by, when they are not those of the features (e.g.
+                :class:`~..functional.itm_rerank.ReRankedRows`). Defaults
+                to None.
 
         Returns:
             dict: The entry, as written by :meth:`write`.
         """
-        indices, dists = rank_list_from_features(
-            q_feats, g_feats, self.topk, metric=metric)
+        if rows is None:
+            indices, dists = rank_list_from_features(
+                q_feats, g_feats, self.topk, metric=metric)
+        else:
+            indices, dists = rank_list_from_rows(rows, self.topk)
 
         def meta(items):
             return [{k: it.get(k) for k in RANK_LIST_KEYS} for it in items]

@@ -76,9 +76,12 @@ class InstructReID(BaseModel):
         image_instruction_encoder (dict, optional):
             :class:`ImageInstructionEncoder` config, for ctcc. Defaults to
             None.
-        t2i_head (dict, optional): :class:`T2IHead` config; its
-            ``img_channels`` and ``text_channels`` default to the encoders'
-            widths. Defaults to None (no t2i).
+        t2i_head (dict, optional): :class:`T2IHead` or
+            :class:`ALBEFT2IHead` config; its ``img_channels`` and
+            ``text_channels`` default to the encoders' widths. A head with
+            ``bind_text_encoder`` is bound to ``text_encoder``; a head with
+            ``uses_tokens`` gets the image tokens and the caption texts
+            instead of the two CLS features. Defaults to None (no t2i).
         instruction_blind (bool): The ablation above. Defaults to False.
         data_preprocessor (dict | nn.Module, optional): Defaults to None
             (``ReIDDataPreprocessor``).
@@ -164,6 +167,8 @@ class InstructReID(BaseModel):
             t2i_head.setdefault('text_channels',
                                 _width(self.text_encoder, 'text_encoder'))
             self.t2i_head = MODELS.build(t2i_head)
+            if hasattr(self.t2i_head, 'bind_text_encoder'):
+                self.t2i_head.bind_text_encoder(self.text_encoder)
 
     @staticmethod
     def _head_fusion_channels(head: dict,
@@ -256,12 +261,39 @@ class InstructReID(BaseModel):
         u, v = self.fusion(tokens, instr['instr_tokens'], instr['instr_mask'])
         return g, u, v, instr['instr_cls']
 
-    def _caption_cls(self, data_samples) -> torch.Tensor:
+    @staticmethod
+    def _captions(data_samples) -> List[str]:
         texts = [s.get('instruction') for s in data_samples]
         if any(t is None for t in texts):
             raise ValueError('every t2i caption sample needs its caption '
                              "in 'instruction'")
-        return self.text_encoder(texts)['cls']
+        return texts
+
+    def _caption_cls(self, data_samples) -> torch.Tensor:
+        return self.text_encoder(self._captions(data_samples))['cls']
+
+    def itm_scores(self, text_tokens: torch.Tensor, text_mask: torch.Tensor,
+                   image_tokens: torch.Tensor) -> torch.Tensor:
+        """Image-text matching scores of (caption, image) pairs, for the
+        re-ranking of ``T2IMetric``.
+
+        Args:
+            text_tokens (Tensor): (n, L, C) caption tokens (``pred_tokens``
+                of caption queries).
+            text_mask (Tensor): (n, L) bool, True for real tokens.
+            image_tokens (Tensor): (n, 1 + N, Ci) image tokens
+                (``pred_tokens`` of gallery images).
+
+        Returns:
+            Tensor: (n,) scores, higher for a better match.
+        """
+        self._check_t2i()
+        if not hasattr(self.t2i_head, 'itm_score'):
+            raise ValueError(
+                f'the t2i head {type(self.t2i_head).__name__} has no image-'
+                "text matching (itm_score); use type='ALBEFT2IHead' or turn "
+                'the re-ranking of T2IMetric off (rerank=None)')
+        return self.t2i_head.itm_score(text_tokens, text_mask, image_tokens)
 
     def _check_t2i(self):
         if self.t2i_head is None:
@@ -305,6 +337,8 @@ class InstructReID(BaseModel):
 
     def _forward_t2i(self, inputs, data_samples, mode):
         self._check_t2i()
+        if mode != 'tensor' and getattr(self.t2i_head, 'uses_tokens', False):
+            return self._forward_t2i_tokens(inputs, data_samples, mode)
         if mode == 'loss':
             img_cls = self.image_tokens(inputs)[:, 0]
             return self.t2i_head.loss(img_cls, self._caption_cls(data_samples),
@@ -316,3 +350,16 @@ class InstructReID(BaseModel):
         if mode == 'predict':
             return self.t2i_head.predict(img_cls, text_cls, data_samples)
         return (text_cls if img_cls is None else img_cls, )
+
+    def _forward_t2i_tokens(self, inputs, data_samples, mode):
+        """Loss and predict modes of a t2i head that takes the image tokens
+        and the caption texts (``uses_tokens``)."""
+        if mode == 'loss':
+            return self.t2i_head.loss(
+                self.image_tokens(inputs), self._captions(data_samples),
+                data_samples)
+        if inputs is None:
+            return self.t2i_head.predict(None, self._captions(data_samples),
+                                         data_samples)
+        return self.t2i_head.predict(
+            self.image_tokens(inputs), None, data_samples)

@@ -4,6 +4,7 @@ from .huggingface import (MINILM_PACKAGE, PRETRAINED_TEXT_MODELS,
 from .labels import pid_labels
 from .precision import fp32_forward
 from .projection import width_projection
+from .token_masking import mask_tokens, replaced_token_labels
 from .tokenizer import build_tokenizer, char_vocab, tokenize_texts
 from .tokens import backbone_tokens
 
@@ -11,5 +12,5 @@ __all__ = [
     'build_data_preprocessor', 'MINILM_PACKAGE', 'PRETRAINED_TEXT_MODELS',
     'minilm_l6_v2_folder', 'resolve_pretrained_folder', 'pid_labels',
     'width_projection', 'build_tokenizer', 'char_vocab', 'backbone_tokens',
-    'fp32_forward', 'tokenize_texts'
+    'fp32_forward', 'tokenize_texts', 'mask_tokens', 'replaced_token_labels'
 ]

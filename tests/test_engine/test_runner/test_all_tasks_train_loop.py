@@ -1,11 +1,13 @@
 """AllTasksTrainLoop: one optimizer step over a batch of every training list
 (the "all tasks per step" mode)."""
 import copy
+from types import SimpleNamespace
 
 import pytest
 from mmengine.optim import OptimWrapper
 
 from mmreid_instruct.engine import ReIDRunner
+from mmreid_instruct.engine.runner import all_tasks_train_loop
 from mmreid_instruct.utils import register_all_modules
 
 register_all_modules()
@@ -170,3 +172,30 @@ def test_a_non_finite_loss_skips_the_whole_step(synth_tiny_root, tmp_path,
     assert hook[0].num_skipped == 1
     assert steps == [1]  # step 1 skipped (t2i not even run), step 2 taken
     assert calls == [0, 0, 1, 1]
+
+
+@pytest.mark.parametrize('split, world_size, needs_all_ranks, tasks, raises', [
+    (True, 2, True, ('trad', 't2i'), True),
+    (False, 2, True, ('trad', 't2i'), False),
+    (True, 1, True, ('trad', 't2i'), False),
+    (True, 2, False, ('trad', 't2i'), False),
+    (True, 2, True, ('trad', 'cc'), False),
+])
+def test_a_t2i_head_gathering_from_all_ranks_refuses_split_steps(
+        monkeypatch, split, world_size, needs_all_ranks, tasks, raises):
+    """ALBEFT2IHead all-gathers its queues in each t2i batch, so every rank
+    must run the t2i batches: split_across_ranks=True deals them to one."""
+    monkeypatch.setattr(all_tasks_train_loop, 'get_world_size',
+                        lambda: world_size)
+    head = SimpleNamespace(needs_all_ranks=needs_all_ranks)
+    loop = SimpleNamespace(
+        dataloader=SimpleNamespace(
+            batch_sampler=SimpleNamespace(
+                split_across_ranks=split, tasks=list(tasks))),
+        runner=SimpleNamespace(model=SimpleNamespace(t2i_head=head)))
+    check = all_tasks_train_loop.AllTasksTrainLoop._check_t2i_head_on_all_ranks
+    if raises:
+        with pytest.raises(ValueError, match='split_across_ranks=False'):
+            check(loop)
+    else:
+        check(loop)

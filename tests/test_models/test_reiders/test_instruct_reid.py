@@ -298,3 +298,101 @@ def test_head_fusion_follows_the_model(model, blind):
         build(
             instruction_blind=True,
             head=dict(MODEL['head'], fusion_channels=64))
+
+
+ALBEF_T2I = dict(
+    type='ALBEFT2IHead',
+    embed_dims=16,
+    queue_size=16,
+    fusion_encoder=dict(
+        type='CrossModalEncoder',
+        num_layers=1,
+        num_heads=2,
+        feedforward_channels=32,
+        drop_rate=0.,
+        attn_drop_rate=0.))
+
+
+@pytest.fixture(scope='module')
+def albef():
+    return build(t2i_head=ALBEF_T2I)
+
+
+def test_albef_t2i_training_iteration(albef):
+    log_vars, got = grads_after_step(albef, batch('t2i'))
+    assert set(k for k in log_vars if 'loss' in k) == {
+        'loss', 'loss_itc', 'loss_itm', 'loss_mlm', 'loss_mrtd'
+    }
+    assert 0 < log_vars['loss'] < float('inf')
+    for part in ('fusion_encoder', 'img_proj', 'text_proj', 'temp', 'itm_head',
+                 'mrtd_head', 'mlm_head'):
+        assert names(albef, f't2i_head.{part}') <= got, part
+    assert got & names(albef, 'backbone') and got & names(
+        albef, 'text_encoder')
+    momentum = {
+        k
+        for k, p in albef.named_parameters()
+        if k.startswith('t2i_head.momentum_')
+    }
+    assert momentum and not momentum & got
+    assert not any(p.requires_grad
+                   for k, p in albef.named_parameters() if k in momentum)
+    assert not got & names(albef, 'head', 'fusion')
+    # The text encoder is bound, not duplicated in the state dict.
+    keys = set(albef.state_dict())
+    assert not any(k.startswith('t2i_head._text_encoder') for k in keys)
+    assert albef.t2i_head.text_encoder is albef.text_encoder
+    twin = copy.deepcopy(albef)
+    assert twin.t2i_head.text_encoder is twin.text_encoder
+    assert 't2i_head.momentum_text_encoder.embeddings.word_embeddings.' \
+        'weight' in keys
+
+
+def sgd_steps(model, steps, seed=0):
+    optimizer = torch.optim.SGD(
+        [p for p in model.parameters() if p.requires_grad], lr=0.1)
+    model.train()
+    for i in range(steps):
+        torch.manual_seed(seed + i)
+        data = model.data_preprocessor(
+            copy.deepcopy(batch('t2i', seed=i)), True)
+        loss, log_vars = model.parse_losses(model(**data, mode='loss'))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return {k: float(v.detach()) for k, v in log_vars.items()}
+
+
+def test_albef_resume_is_exact():
+    trained = build(t2i_head=ALBEF_T2I)
+    sgd_steps(trained, 3)
+    head = trained.t2i_head
+    assert int(head.queue_ptr) == 2  # 3 x 6 samples in a 16-entry queue
+    assert not torch.equal(head.momentum_text_proj.weight,
+                           head.text_proj.weight)
+    resumed = build(t2i_head=ALBEF_T2I)
+    resumed.t2i_head.momentum_update()  # differs from the trained model
+    resumed.load_state_dict(copy.deepcopy(trained.state_dict()))
+    assert sgd_steps(trained, 1, seed=10) == sgd_steps(resumed, 1, seed=10)
+    for (k, a), b in zip(trained.state_dict().items(),
+                         resumed.state_dict().values()):
+        assert torch.equal(a, b), k
+
+
+def test_albef_predict_and_itm_scores(albef, model):
+    albef.eval()
+    with torch.no_grad():
+        images = albef.val_step(copy.deepcopy(batch('t2i')))
+        captions = albef.val_step(copy.deepcopy(batch('t2i', images=False)))
+    assert images[0].pred_feature.shape == captions[0].pred_feature.shape \
+        == (16, )
+    assert images[0].pred_tokens.shape == (1 + 8, 64)  # CLS + 4 x 2 patches
+    text = torch.stack([s.pred_tokens for s in captions[:3]])
+    mask = torch.stack([s.pred_token_mask for s in captions[:3]])
+    image = torch.stack([s.pred_tokens for s in images[3:]])
+    with torch.no_grad():
+        scores = albef.itm_scores(text, mask, image)
+        expected = albef.t2i_head.itm_score(text, mask, image)
+    assert scores.shape == (3, ) and torch.equal(scores, expected)
+    with pytest.raises(ValueError, match="type='ALBEFT2IHead'"):
+        model.itm_scores(text, mask, image)

@@ -1,0 +1,18 @@
+# irm_vit-tiny_synth-omnireid-small.py with the ALBEF-style text-to-image
+# branch of irm-albef_vit-tiny_synth-omnireid-tiny.py; the queues hold
+# 2,048 entries (the `small` t2i training list has 5,400 captions).
+_base_ = [
+    './irm_vit-tiny_synth-omnireid-small.py',
+    '../_base_/models/albef-t2i-head_tiny.py',
+]
+
+model = dict(
+    t2i_head=dict(
+        _delete_=True, **_base_.albef_t2i_head_tiny, queue_size=2048))
+
+val_evaluator = [
+    dict(m, rerank=_base_.t2i_rerank) if m['type'] == 'T2IMetric' else m
+    for m in _base_.val_evaluator
+]
+test_evaluator = val_evaluator
+custom_hooks = _base_.custom_hooks + [dict(type='T2IReRankHook')]
