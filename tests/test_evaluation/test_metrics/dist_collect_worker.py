@@ -42,6 +42,28 @@ def vi_samples():
     return samples
 
 
+def evaluate_on_rank(metric, samples, indices):
+    """Feed this rank's samples (``indices``) to ``metric`` in batches of 2
+    and evaluate it.
+
+    Returns:
+        tuple: the metrics, and the ``[subset, sample_idx]`` of every result
+        that ``compute_metrics`` received (empty on ranks that do not
+        compute).
+    """
+    seen = []
+    compute = metric.compute_metrics
+
+    def spy(results):
+        seen.extend([r['subset'], r['sample_idx']] for r in results)
+        return compute(results)
+
+    metric.compute_metrics = spy
+    for i in range(0, len(indices), 2):
+        metric.process(None, [samples[j] for j in indices[i:i + 2]])
+    return metric.evaluate(len(samples)), seen
+
+
 def main(rank, world_size, port, out_file):
     dist.init_process_group(
         'gloo',
@@ -51,18 +73,7 @@ def main(rank, world_size, port, out_file):
     try:
         samples = make_samples()
         indices = list(DefaultSampler(samples, shuffle=False))
-        metric = ReIDMetric(topk=(1, 2))
-        seen = []
-        compute = metric.compute_metrics
-
-        def spy(results):
-            seen.extend([r['subset'], r['sample_idx']] for r in results)
-            return compute(results)
-
-        metric.compute_metrics = spy
-        for i in range(0, len(indices), 2):  # batches of 2 per rank
-            metric.process(None, [samples[j] for j in indices[i:i + 2]])
-        res = metric.evaluate(len(samples))
+        res, seen = evaluate_on_rank(ReIDMetric(topk=(1, 2)), samples, indices)
         # A metric restricted to 'trad' over the same samples plus two
         # 'vi' ones (9 in all: the last rank is padded again).
         mixed = samples + vi_samples()

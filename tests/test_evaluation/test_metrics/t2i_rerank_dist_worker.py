@@ -6,8 +6,9 @@ import json
 import sys
 
 import torch.distributed as dist
+from dist_collect_worker import evaluate_on_rank  # this folder's scripts
 from mmengine.dataset import DefaultSampler
-from t2i_toy import ToyScorer, toy_samples  # this script's folder
+from t2i_toy import ToyScorer, toy_samples  # this folder's scripts
 
 from mmreid_instruct.evaluation.metrics.t2i_metric import T2IMetric
 
@@ -24,17 +25,7 @@ def main(rank, world_size, port, out_file):
         metric = T2IMetric(topk=(1, 5), rerank=dict(topk=4, batch_size=3))
         scorer = ToyScorer()
         metric.set_itm_scorer(scorer)
-        seen = []
-        compute = metric.compute_metrics
-
-        def spy(results):
-            seen.extend([r['subset'], r['sample_idx']] for r in results)
-            return compute(results)
-
-        metric.compute_metrics = spy
-        for i in range(0, len(indices), 2):  # batches of 2 per rank
-            metric.process(None, [samples[j] for j in indices[i:i + 2]])
-        res = metric.evaluate(len(samples))
+        res, seen = evaluate_on_rank(metric, samples, indices)
     finally:
         dist.destroy_process_group()
     with open(out_file, 'w') as f:
