@@ -17,8 +17,18 @@
 # evidence-albef.md there (with .json twins).
 #
 # Environment: WORK_DIR (default work_dirs/evidence), PYTHON (default
-# python), DRY_RUN=1 (print the commands, run nothing).
+# python), THREADS (default 1), DRY_RUN=1 (print the commands, run nothing).
+#
+# Every row runs with THREADS intra-op threads (OMP_NUM_THREADS and
+# MKL_NUM_THREADS): the CPU kernels split their sums by thread, so the
+# digits of a row depend on the thread count as well as on the processor.
+# One thread by default reproduces a row on any machine with the same kind
+# of processor, whatever its core count; on a 2-core machine, run two row
+# lists in two shells.
 set -euo pipefail
+
+export OMP_NUM_THREADS=${THREADS:-1}
+export MKL_NUM_THREADS=$OMP_NUM_THREADS
 
 PRESET=${1:-}
 case "$PRESET" in
