@@ -26,6 +26,14 @@ class T2IHead(BaseModule):
         loss (dict): Contrastive loss, called as
             ``loss(image_embeds, text_embeds, labels)``. Defaults to
             ``IdentityContrastiveLoss`` (temperature 0.07).
+        img_neck (dict, optional): A neck between the image CLS and
+            ``img_proj``, built with ``in_channels=img_channels``, e.g.
+            ``dict(type='BNNeck')``: it standardises each channel over the
+            batch (running statistics at test), as the BN necks of the ReID
+            branches do. A CLS that varies little from image to image
+            against its common part (a ViT trained from scratch behind BN
+            necks) otherwise gives almost the same embedding for every
+            image. Defaults to None (the CLS goes to ``img_proj`` as is).
         init_cfg (dict, optional): Initialisation config.
 
     Example:
@@ -43,15 +51,22 @@ class T2IHead(BaseModule):
                  text_channels: int,
                  embed_dims: int = 256,
                  loss: dict = dict(type='IdentityContrastiveLoss'),
+                 img_neck: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         self.embed_dims = embed_dims
+        self.img_neck = None
+        if img_neck is not None:
+            self.img_neck = MODELS.build(
+                dict(img_neck, in_channels=img_channels))
         self.img_proj = nn.Linear(img_channels, embed_dims)
         self.text_proj = nn.Linear(text_channels, embed_dims)
         self.loss_module = MODELS.build(loss)
 
     def embed_image(self, img_cls: torch.Tensor) -> torch.Tensor:
         """(B, img_channels) -> (B, embed_dims), L2-normalised."""
+        if self.img_neck is not None:
+            img_cls = self.img_neck(img_cls)
         return F.normalize(self.img_proj(img_cls), dim=1)
 
     def embed_text(self, text_cls: torch.Tensor) -> torch.Tensor:
