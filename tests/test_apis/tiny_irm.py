@@ -55,3 +55,14 @@ def save_checkpoint(model, path, noise_seed=None):
                 param.add_(0.05 * torch.randn(param.shape, generator=gen))
     torch.save({'state_dict': model.state_dict(), 'meta': {}}, path)
     return str(path)
+
+
+def dump_config_and_checkpoint(data_root, out_dir):
+    """Write the tiny IRM config (its test sets in ``data_root``) and the
+    weights it starts from to ``out_dir``; return both paths."""
+    from mmreid_instruct.apis.model import init_model
+    config = str(out_dir / 'tiny_irm.py')
+    tiny_irm_config(data_root).dump(config)
+    checkpoint = save_checkpoint(
+        init_model(config, device='cpu'), out_dir / 'tiny.pth')
+    return config, checkpoint

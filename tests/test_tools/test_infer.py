@@ -10,7 +10,6 @@ import sys
 import cv2
 import pytest
 
-from mmreid_instruct.apis.model import init_model
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 _spec = importlib.util.spec_from_file_location(
@@ -35,11 +34,8 @@ def run_infer(*args):
 
 @pytest.mark.slow
 def test_infer_writes_results_and_pngs(synth_tiny_root, tmp_path):
-    cfg = tiny_irm.tiny_irm_config(synth_tiny_root)
-    config = str(tmp_path / 'tiny_irm.py')
-    cfg.dump(config)
-    checkpoint = tiny_irm.save_checkpoint(
-        init_model(config, device='cpu'), tmp_path / 'tiny.pth')
+    config, checkpoint = tiny_irm.dump_config_and_checkpoint(
+        synth_tiny_root, tmp_path)
     people = osp.join(synth_tiny_root, 'images', 'rgb')
     gallery = tmp_path / 'gallery'
     gallery.mkdir()

@@ -174,6 +174,11 @@ class ALBEFT2IHead(BaseModule):
             to 1.0.
         mrtd_loss_weight (float): Weight of the MRTD cross-entropy.
             Defaults to 0.5.
+        img_neck (dict, optional): A neck between the image CLS and
+            ``img_proj`` (the contrastive image embedding), built with
+            ``in_channels=img_channels``, e.g. ``dict(type='BNNeck')``; see
+            :class:`T2IHead`. The ITM and MLM paths read the image tokens as
+            they are. Defaults to None.
         keep_tokens (bool): Keep image tokens in ``predict`` (the re-ranking
             needs them). Defaults to True.
         init_cfg (dict, optional): Initialisation config.
@@ -222,6 +227,7 @@ class ALBEFT2IHead(BaseModule):
                  itm_loss_weight: float = 1.0,
                  mrtd_loss_weight: float = 0.5,
                  keep_tokens: bool = True,
+                 img_neck: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         if not isinstance(queue_size, int) or queue_size < 1:
@@ -243,6 +249,10 @@ class ALBEFT2IHead(BaseModule):
         self.keep_tokens = keep_tokens
         self.mlm_head_cfg = copy.deepcopy(mlm_head)
 
+        self.img_neck = None
+        if img_neck is not None:
+            self.img_neck = MODELS.build(
+                dict(img_neck, in_channels=img_channels))
         self.img_proj = nn.Linear(img_channels, embed_dims)
         self.text_proj = nn.Linear(text_channels, embed_dims)
         self.temp = nn.Parameter(torch.tensor(float(temperature)))
@@ -430,6 +440,8 @@ class ALBEFT2IHead(BaseModule):
     # ------------------------------------------------------------ encoders
     def embed_image(self, img_cls: torch.Tensor) -> torch.Tensor:
         """(B, img_channels) -> (B, embed_dims), L2-normalised."""
+        if self.img_neck is not None:
+            img_cls = self.img_neck(img_cls)
         return F.normalize(self.img_proj(img_cls), dim=-1)
 
     def embed_text(self, text_cls: torch.Tensor) -> torch.Tensor:

@@ -451,6 +451,34 @@ def test_predict_images_and_captions():
         head.predict(None, None, samples([0]))
 
 
+def test_img_neck_standardises_the_contrastive_image_cls():
+    plain = build_head(seed=3)
+    head = build_head(seed=3, img_neck=dict(type='BNNeck'))
+    # The neck draws nothing at random: the other weights are the same.
+    assert torch.equal(plain.img_proj.weight, head.img_proj.weight)
+    tokens = torch.randn(4, 5, 8) + 10
+    cls = tokens[:, 0]
+    bn = head.img_neck.bn
+    standardised = (cls - cls.mean(0)) / torch.sqrt(
+        cls.var(0, unbiased=False) + bn.eps)
+    assert torch.allclose(
+        head.embed_image(cls),
+        F.normalize(head.img_proj(standardised), dim=-1),
+        atol=1e-6)
+    losses = head.loss(tokens, TEXTS[:4], samples([0, 0, 1, 2]))
+    sum(losses.values()).backward()
+    assert bn.weight.grad.abs().sum() > 0
+    # At test time: the running statistics.
+    head.eval()
+    running = (cls - bn.running_mean) / torch.sqrt(bn.running_var + bn.eps)
+    out = head.predict(tokens, None, samples([0, 0, 1, 2]))
+    assert torch.allclose(out[3].pred_feature,
+                          F.normalize(head.img_proj(running[3]), dim=0),
+                          atol=1e-6)
+    # The ITM path reads the image tokens as they are.
+    assert torch.equal(out[3].pred_tokens, tokens[3])
+
+
 def test_itm_score_is_the_match_logit_of_the_fusion():
     head = build_head().eval()
     text, mask = torch.randn(3, 4, 16), torch.tensor([[1, 1, 1, 0]] * 3)

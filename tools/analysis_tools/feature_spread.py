@@ -1,0 +1,122 @@
+"""How much the image CLS of a trained model varies from image to image.
+
+Prints one JSON document for the gallery (or query) images of one task of
+the config's test set:
+
+- ``cls``: the common part of the backbone's CLS token (the norm of its mean
+  over the images), its spread (the root of the summed per-channel
+  variances) and their ratio. A ViT trained from scratch behind BN necks
+  can end with a spread of about 1% of the common part: the BN necks
+  rescale it, while a head that reads the CLS as it is (``T2IHead`` without
+  ``img_neck``) sees the same vector for every image;
+- ``t2i_embedding`` (models with a ``T2IHead``): the mean and smallest
+  cosine similarity between the images' T2I embeddings (1 means every image
+  gets the same embedding).
+
+Usage:
+    python tools/analysis_tools/feature_spread.py CONFIG CHECKPOINT \
+        [--task t2i] [--subset gallery] [--num-images 256]
+"""
+import argparse
+import json
+
+import torch
+from mmengine.dataset import pseudo_collate
+from mmengine.logging import MMLogger
+
+from mmreid_instruct.apis import init_model
+from mmreid_instruct.registry import DATASETS
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='spread of the image CLS of a trained model')
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument(
+        '--task', default='t2i', help='the test set to read (default t2i)')
+    parser.add_argument(
+        '--subset',
+        default='gallery',
+        choices=['query', 'gallery'],
+        help='its query or gallery images (default gallery)')
+    parser.add_argument(
+        '--num-images',
+        type=int,
+        default=256,
+        help='the first N images of the set (default 256)')
+    parser.add_argument('--batch-size', type=int, default=64)
+    args = parser.parse_args(argv)
+    if args.num_images < 2:
+        parser.error(f'--num-images must be at least 2, got {args.num_images}')
+    return args
+
+
+def find_test_set(cfg, task: str, subset: str):
+    """The ``subset`` dataset of ``task`` among the config's test sets."""
+    dataset = DATASETS.build(cfg.test_dataloader.dataset)
+    found = []
+    for part in getattr(dataset, 'datasets', [dataset]):
+        if (getattr(part, 'task', None) == task
+                and getattr(part, 'subset', None) == subset):
+            found.append(part)
+    if len(found) != 1:
+        raise ValueError(
+            f'{cfg.filename}: test_dataloader.dataset has {len(found)} '
+            f'{subset} sets of task {task!r}; expected exactly one')
+    return found[0]
+
+
+@torch.no_grad()
+def image_cls(model, dataset, num_images: int, batch_size: int):
+    """(N, C) CLS tokens of the first ``num_images`` images."""
+    num_images = min(num_images, len(dataset))
+    feats = []
+    for start in range(0, num_images, batch_size):
+        stop = min(start + batch_size, num_images)
+        batch = pseudo_collate([dataset[i] for i in range(start, stop)])
+        data = model.data_preprocessor(batch, False)
+        feats.append(model.image_tokens(data['inputs'])[:, 0])
+    return torch.cat(feats)
+
+
+def spread_report(cls: torch.Tensor, t2i_head=None) -> dict:
+    """The JSON fields of the module docstring for CLS tokens ``cls``."""
+    cls = cls.double()
+    common = cls.mean(0).norm().item()
+    spread = cls.var(0, unbiased=False).sum().sqrt().item()
+    report = dict(
+        num_images=len(cls),
+        cls=dict(
+            common_norm=common,
+            spread=spread,
+            spread_ratio=spread / common if common > 0 else float('inf')))
+    if t2i_head is not None and hasattr(t2i_head, 'embed_image'):
+        emb = t2i_head.embed_image(cls.float()).double()
+        cos = emb @ emb.t()
+        off_diagonal = cos[~torch.eye(len(cos), dtype=torch.bool)]
+        report['t2i_embedding'] = dict(
+            mean_pairwise_cosine=off_diagonal.mean().item(),
+            min_pairwise_cosine=off_diagonal.min().item())
+    return report
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    # The datasets log their sizes (on stdout): keep stdout for the JSON.
+    MMLogger.get_instance('feature_spread', log_level='ERROR')
+    model = init_model(args.config, args.checkpoint, device='cpu')
+    model.eval()
+    dataset = find_test_set(model.cfg, args.task, args.subset)
+    cls = image_cls(model, dataset, args.num_images, args.batch_size)
+    report = dict(
+        config=args.config,
+        checkpoint=args.checkpoint,
+        task=args.task,
+        subset=args.subset,
+        **spread_report(cls, getattr(model, 't2i_head', None)))
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == '__main__':
+    main()
