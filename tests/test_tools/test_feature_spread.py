@@ -85,6 +85,9 @@ def test_command_on_a_tiny_irm(synth_tiny_root, tmp_path):
         run('--task', 'trad', '--subset', 'query', '--num-images',
             '5').stdout)
     assert (report['task'], report['num_images']) == ('trad', 5)
+    result = run('--cfg-options', 'model.t2i_head.no_such_key=1')
+    assert result.returncode != 0
+    assert 'model.t2i_head.no_such_key' in result.stderr
     result = run('--task', 'no-such-task')
     assert result.returncode != 0
     assert "task 'no-such-task'" in result.stderr

@@ -15,17 +15,21 @@ the config's test set:
 
 Usage:
     python tools/analysis_tools/feature_spread.py CONFIG CHECKPOINT \
-        [--task t2i] [--subset gallery] [--num-images 256]
+        [--task t2i] [--subset gallery] [--num-images 256] \
+        [--cfg-options KEY=VALUE ...]
 """
 import argparse
 import json
 
 import torch
+from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.logging import MMLogger
 
 from mmreid_instruct.apis import init_model
 from mmreid_instruct.registry import DATASETS
+from mmreid_instruct.utils.runner_cli import (CfgOptionsAction,
+                                              check_cfg_options)
 
 
 def parse_args(argv=None):
@@ -46,6 +50,12 @@ def parse_args(argv=None):
         default=256,
         help='the first N images of the set (default 256)')
     parser.add_argument('--batch-size', type=int, default=64)
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=CfgOptionsAction,
+        help='override settings of the config, key=value (a new key as '
+        '+key=value), e.g. +model.t2i_head.img_neck.type=BNNeck')
     args = parser.parse_args(argv)
     if args.num_images < 2:
         parser.error(f'--num-images must be at least 2, got {args.num_images}')
@@ -105,7 +115,10 @@ def main(argv=None):
     args = parse_args(argv)
     # The datasets log their sizes (on stdout): keep stdout for the JSON.
     MMLogger.get_instance('feature_spread', log_level='ERROR')
-    model = init_model(args.config, args.checkpoint, device='cpu')
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(check_cfg_options(cfg, args.cfg_options))
+    model = init_model(cfg, args.checkpoint, device='cpu')
     model.eval()
     dataset = find_test_set(model.cfg, args.task, args.subset)
     cls = image_cls(model, dataset, args.num_images, args.batch_size)
