@@ -82,8 +82,7 @@ def test_command_on_a_tiny_irm(synth_tiny_root, tmp_path):
     assert report['cls']['spread'] > 0
     assert -1 <= report['t2i_embedding']['min_pairwise_cosine'] <= 1
     report = json.loads(
-        run('--task', 'trad', '--subset', 'query', '--num-images',
-            '5').stdout)
+        run('--task', 'trad', '--subset', 'query', '--num-images', '5').stdout)
     assert (report['task'], report['num_images']) == ('trad', 5)
     result = run('--cfg-options', 'model.t2i_head.no_such_key=1')
     assert result.returncode != 0

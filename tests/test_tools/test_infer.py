@@ -10,7 +10,6 @@ import sys
 import cv2
 import pytest
 
-
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 _spec = importlib.util.spec_from_file_location(
     'tiny_irm', osp.join(REPO, 'tests', 'test_apis', 'tiny_irm.py'))

@@ -459,8 +459,8 @@ def test_img_neck_standardises_the_contrastive_image_cls():
     tokens = torch.randn(4, 5, 8) + 10
     cls = tokens[:, 0]
     bn = head.img_neck.bn
-    standardised = (cls - cls.mean(0)) / torch.sqrt(
-        cls.var(0, unbiased=False) + bn.eps)
+    standardised = (
+        cls - cls.mean(0)) / torch.sqrt(cls.var(0, unbiased=False) + bn.eps)
     assert torch.allclose(
         head.embed_image(cls),
         F.normalize(head.img_proj(standardised), dim=-1),
@@ -472,9 +472,10 @@ def test_img_neck_standardises_the_contrastive_image_cls():
     head.eval()
     running = (cls - bn.running_mean) / torch.sqrt(bn.running_var + bn.eps)
     out = head.predict(tokens, None, samples([0, 0, 1, 2]))
-    assert torch.allclose(out[3].pred_feature,
-                          F.normalize(head.img_proj(running[3]), dim=0),
-                          atol=1e-6)
+    assert torch.allclose(
+        out[3].pred_feature,
+        F.normalize(head.img_proj(running[3]), dim=0),
+        atol=1e-6)
     # The ITM path reads the image tokens as they are.
     assert torch.equal(out[3].pred_tokens, tokens[3])
 

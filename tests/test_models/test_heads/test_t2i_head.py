@@ -51,8 +51,8 @@ def test_img_neck_standardises_the_cls_before_the_projection():
     assert head.img_neck.bn.num_features == 8
     img = torch.randn(5, 8)
     bn = head.img_neck.bn
-    standardised = (img - img.mean(0)) / torch.sqrt(
-        img.var(0, unbiased=False) + bn.eps)
+    standardised = (
+        img - img.mean(0)) / torch.sqrt(img.var(0, unbiased=False) + bn.eps)
     # Training mode: batch statistics (BNNeck's weight 1, bias 0).
     assert torch.allclose(
         head.embed_image(img),
@@ -62,9 +62,10 @@ def test_img_neck_standardises_the_cls_before_the_projection():
     head.eval()
     running = (img - bn.running_mean) / torch.sqrt(bn.running_var + bn.eps)
     out = head.predict(img, None, samples([0, 1, 2, 3, 4]))
-    assert torch.allclose(out[2].pred_feature,
-                          F.normalize(head.img_proj(running), dim=1)[2],
-                          atol=1e-6)
+    assert torch.allclose(
+        out[2].pred_feature,
+        F.normalize(head.img_proj(running), dim=1)[2],
+        atol=1e-6)
     # The loss trains the neck's scale too.
     head.train()
     head.loss(img, torch.randn(5, 6), samples([0, 0, 1, 1,
