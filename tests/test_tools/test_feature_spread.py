@@ -29,7 +29,6 @@ tiny_irm = load('tiny_irm', osp.join(REPO, 'tests', 'test_apis',
 
 
 def test_report_of_a_common_vector_plus_noise():
-    torch.manual_seed(0)
     common = torch.full((1, 4), 5.)  # norm 10
     noise = torch.tensor([[1., 0, 0, 0], [-1., 0, 0, 0], [0, 1., 0, 0],
                           [0, -1., 0, 0]])

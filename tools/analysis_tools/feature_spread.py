@@ -118,8 +118,7 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(check_cfg_options(cfg, args.cfg_options))
-    model = init_model(cfg, args.checkpoint, device='cpu')
-    model.eval()
+    model = init_model(cfg, args.checkpoint, device='cpu')  # in eval mode
     dataset = find_test_set(model.cfg, args.task, args.subset)
     cls = image_cls(model, dataset, args.num_images, args.batch_size)
     report = dict(
