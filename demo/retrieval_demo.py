@@ -21,11 +21,12 @@ def parse_args():
     parser.add_argument(
         '--config',
         default=osp.join(REPO, 'configs', 'irm',
-                         'irm_vit-tiny_synth-omnireid-tiny.py'))
+                         'irm_vit-tiny_quick-start_synth-omnireid-tiny.py'))
     parser.add_argument(
         '--checkpoint',
-        default=osp.join(REPO, 'work_dirs', 'irm_vit-tiny_synth-omnireid-tiny',
-                         'iter_1500.pth'),
+        default=osp.join(REPO, 'work_dirs',
+                         'irm_vit-tiny_quick-start_synth-omnireid-tiny',
+                         'iter_800.pth'),
         help='the model of the README quick start by default')
     parser.add_argument('--task', default='trad')
     parser.add_argument(

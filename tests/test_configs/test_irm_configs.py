@@ -7,6 +7,8 @@ import pytest
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 IRM = osp.join(REPO, 'configs', 'irm', 'irm_vit-tiny_synth-omnireid-tiny.py')
+QUICK = osp.join(REPO, 'configs', 'irm',
+                 'irm_vit-tiny_quick-start_synth-omnireid-tiny.py')
 BLIND = osp.join(REPO, 'configs', 'irm',
                  'irm-blind_vit-tiny_synth-omnireid-tiny.py')
 TASKS = ('trad', 'cc', 'ctcc', 'li', 'vi', 't2i')
@@ -63,6 +65,22 @@ def test_configs_build_the_intended_model():
         for d in loader.dataset.datasets:
             assert d.pipeline[0].with_instruction_img == (
                 d.task in ('cc', 'ctcc'))
+
+
+def test_quick_start_is_the_tiny_irm_shortened_with_the_t2i_neck():
+    from mmengine.config import Config
+    irm, quick = Config.fromfile(IRM), Config.fromfile(QUICK)
+    assert quick.model.t2i_head.pop('img_neck') == dict(type='BNNeck')
+    assert quick.model == irm.model
+    for loader in ('train_dataloader', 'test_dataloader'):
+        assert quick[loader] == irm[loader]
+    assert quick.optim_wrapper == irm.optim_wrapper
+    assert quick.train_cfg == dict(irm.train_cfg, max_iters=800,
+                                   val_interval=800)
+    warmup, cosine = quick.param_scheduler
+    assert warmup == irm.param_scheduler[0]
+    assert cosine == dict(irm.param_scheduler[1], end=800)
+    assert quick.default_hooks.checkpoint.interval == 800
 
 
 @pytest.mark.slow
