@@ -10,6 +10,10 @@ import threading
 
 import pytest
 
+# Let every test import the shared helpers of this folder (script_loader)
+# whether or not the test folders are packages.
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG_ROOT = osp.join(REPO_ROOT, 'configs')
 BASELINE_CONFIG = osp.join(CONFIG_ROOT, 'baseline',

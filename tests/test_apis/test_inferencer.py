@@ -1,5 +1,4 @@
 """ReIDInferencer on SynthOmniReID tiny with a tiny untrained IRM."""
-import importlib.util
 import os
 import os.path as osp
 import shutil
@@ -10,6 +9,7 @@ import numpy as np
 import pytest
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
+from script_loader import load_script
 
 from mmreid_instruct.apis.gallery_index import GalleryIndex
 from mmreid_instruct.apis.inferencer import NEUTRAL_INSTRUCTION, ReIDInferencer
@@ -17,10 +17,7 @@ from mmreid_instruct.apis.model import init_model
 from mmreid_instruct.evaluation.functional import pairwise_distance
 from mmreid_instruct.registry import DATASETS
 
-_spec = importlib.util.spec_from_file_location(
-    'tiny_irm', osp.join(osp.dirname(__file__), 'tiny_irm.py'))
-tiny_irm = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(tiny_irm)
+tiny_irm = load_script(osp.join(osp.dirname(__file__), 'tiny_irm.py'))
 
 
 @pytest.fixture(scope='module')

@@ -1,23 +1,17 @@
 """Smoke test of tools/analysis_tools/eval_benchmark.py at toy shapes."""
-import importlib.util
 import json
 import os.path as osp
 import sys
+
+from script_loader import load_script
 
 SCRIPT = osp.join(
     osp.dirname(osp.dirname(osp.dirname(__file__))), 'tools', 'analysis_tools',
     'eval_benchmark.py')
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location('eval_benchmark', SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_benchmark_prints_json(monkeypatch, capsys):
-    bench = load_script()
+    bench = load_script(SCRIPT)
     monkeypatch.setattr(
         bench, 'MARKET',
         dict(num_query=40, num_gallery=300, num_ids=20, num_cams=3))

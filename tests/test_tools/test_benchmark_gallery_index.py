@@ -1,26 +1,19 @@
 """tools/analysis_tools/benchmark_gallery_index.py, run small in-process."""
-import importlib.util
 import json
 import os.path as osp
 import sys
 
 import pytest
+from script_loader import load_script
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SCRIPT = osp.join(REPO, 'tools', 'analysis_tools',
                   'benchmark_gallery_index.py')
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location('benchmark_index', SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_small_run_prints_recall_and_times(monkeypatch, capsys):
     pytest.importorskip('faiss')
-    bench = load_script()
+    bench = load_script(SCRIPT, 'benchmark_index')
     monkeypatch.setattr(sys, 'argv', [
         SCRIPT, '--sizes', '3000', '--queries', '30', '--dims', '32',
         '--nlist', '16', '--m', '8', '--nprobe', '1', '16'
@@ -42,7 +35,7 @@ def test_small_run_prints_recall_and_times(monkeypatch, capsys):
 
 
 def test_synthetic_features_are_identities_of_ten_images():
-    bench = load_script()
+    bench = load_script(SCRIPT, 'benchmark_index')
     gallery, queries = bench.synthetic(50, 4, 8, 0.1, seed=0)
     assert gallery.shape == (50, 8) and queries.shape == (4, 8)
     # Images of one identity (i and i + 5) are close, others far.

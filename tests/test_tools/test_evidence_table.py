@@ -1,6 +1,5 @@
 """tools/analysis_tools/evidence_table.py on fake metrics files and
 hand-made lists."""
-import importlib.util
 import itertools
 import json
 import os.path as osp
@@ -9,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+from script_loader import load_script
 
 from mmreid_instruct.datasets.omnireid_list import T2I_GALLERY_PLACEHOLDER
 
@@ -19,10 +19,7 @@ TASKS = ('trad', 'cc', 'ctcc', 'li', 'vi', 't2i')
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location('evidence_table', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(TOOL)
 
 
 def write_json(path, data):

@@ -1,7 +1,6 @@
 """tools/deploy/export_onnx.py on the tiny IRM and the baseline: the ONNX
 files give the model's predict-mode features in onnxruntime."""
 import contextlib
-import importlib.util
 import io
 import json
 import os.path as osp
@@ -11,6 +10,7 @@ import sys
 import numpy as np
 import pytest
 import torch
+from script_loader import load_script
 
 pytest.importorskip('onnx')
 pytest.importorskip('onnxscript')
@@ -28,18 +28,12 @@ BASELINE_CONFIG = osp.join(REPO, 'configs', 'baseline',
 TEXTS = ['do not change clothes', 'a man in a red coat', 'ignore clothes']
 
 
-def load_tool():
-    spec = importlib.util.spec_from_file_location('export_onnx_tool', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def run_tool(*args):
     """``main(args)`` in this process: (exit code, stdout, stderr)."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = load_tool().main([str(a) for a in args])
+        tool = load_script(TOOL, 'export_onnx_tool')
+        code = tool.main([str(a) for a in args])
     return code, out.getvalue(), err.getvalue()
 
 

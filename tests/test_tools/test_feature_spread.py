@@ -1,6 +1,5 @@
 """tools/analysis_tools/feature_spread.py: its report on hand-made CLS
 tokens, and the command on a tiny IRM checkpoint."""
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -9,23 +8,15 @@ import sys
 
 import pytest
 import torch
+from script_loader import load_script
 
 from mmreid_instruct.models.heads import T2IHead
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'feature_spread.py')
 
-
-def load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-feature_spread = load('feature_spread', TOOL)
-tiny_irm = load('tiny_irm', osp.join(REPO, 'tests', 'test_apis',
-                                     'tiny_irm.py'))
+feature_spread = load_script(TOOL)
+tiny_irm = load_script('tests/test_apis/tiny_irm.py')
 
 
 def test_report_of_a_common_vector_plus_noise():

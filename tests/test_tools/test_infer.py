@@ -1,5 +1,4 @@
 """tools/infer.py writes results.json and one PNG per query."""
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -9,12 +8,10 @@ import sys
 
 import cv2
 import pytest
+from script_loader import load_script
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-_spec = importlib.util.spec_from_file_location(
-    'tiny_irm', osp.join(REPO, 'tests', 'test_apis', 'tiny_irm.py'))
-tiny_irm = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(tiny_irm)
+tiny_irm = load_script('tests/test_apis/tiny_irm.py')
 
 
 def run_infer(*args):

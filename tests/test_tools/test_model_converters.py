@@ -2,12 +2,12 @@
 with the official key names and shapes (small widths: the converters do not
 depend on the width), loaded strictly into our models."""
 import argparse
-import importlib.util
 import os.path as osp
 
 import numpy as np
 import pytest
 import torch
+from script_loader import load_script
 
 from mmreid_instruct.registry import MODELS
 from mmreid_instruct.utils import register_all_modules
@@ -17,11 +17,8 @@ C, VOCAB = 16, 109  # width; the 'char' tokenizer's vocabulary
 
 
 def load_tool(name):
-    path = osp.join(REPO, 'tools', 'model_converters', f'{name}.py')
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(
+        osp.join(REPO, 'tools', 'model_converters', f'{name}.py'))
 
 
 class Keys:

@@ -1,7 +1,6 @@
 """tools/model_converters/publish_model.py: strips training state, names
 the file after its hash, fills a zoo folder that get_model then uses."""
 import hashlib
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -14,6 +13,7 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.logging import HistoryBuffer
+from script_loader import load_script
 
 import mmreid_instruct.apis.model as model_module
 from mmreid_instruct.apis import ModelHub, get_model, init_model
@@ -54,10 +54,7 @@ TINY_IRM = dict(
 
 @pytest.fixture(scope='module')
 def publish():
-    spec = importlib.util.spec_from_file_location('publish_model', SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT)
 
 
 @pytest.fixture(autouse=True)

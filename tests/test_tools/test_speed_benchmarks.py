@@ -1,11 +1,11 @@
 """tools/analysis_tools/benchmark_train.py and benchmark_infer.py, run tiny
 (1-layer ViTs, one iteration) on CPU: the JSON they print."""
-import importlib.util
 import json
 import os.path as osp
 
 import pytest
 import torch
+from script_loader import load_script
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 IRM = 'configs/irm/irm_vit-tiny_synth-omnireid-tiny.py'
@@ -23,11 +23,7 @@ ONE_LAYER = [
 
 
 def load_tool(name):
-    path = osp.join(REPO, 'tools', 'analysis_tools', f'{name}.py')
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(osp.join(REPO, 'tools', 'analysis_tools', f'{name}.py'))
 
 
 def check_entry(entry, batch_size):

@@ -1,6 +1,5 @@
 """tools/analysis_tools/visualize_rank_list.py on dumps written by the real
 metrics over hand-made samples."""
-import importlib.util
 import json
 import os.path as osp
 import subprocess
@@ -10,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from script_loader import load_script
 
 from mmreid_instruct.evaluation.metrics import ReIDMetric, T2IMetric
 from mmreid_instruct.structures import ReIDDataSample
@@ -21,9 +21,7 @@ from mmreid_instruct.visualization.rank_list import (BORDER, COLUMN_HEIGHT,
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'visualize_rank_list.py')
-_spec = importlib.util.spec_from_file_location('visualize_rank_list', TOOL)
-tool = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(tool)
+tool = load_script(TOOL)
 
 WHITE = [255, 255, 255]
 

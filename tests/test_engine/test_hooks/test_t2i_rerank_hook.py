@@ -1,4 +1,3 @@
-import importlib.util
 import os.path as osp
 from types import SimpleNamespace
 
@@ -6,6 +5,7 @@ import pytest
 import torch
 from mmengine.model import BaseModel
 from mmengine.runner import Runner
+from script_loader import load_script
 from torch.utils.data import Dataset
 
 from mmreid_instruct.engine.hooks import ModelITMScorer, T2IReRankHook
@@ -17,9 +17,7 @@ from mmreid_instruct.registry import HOOKS
 _TOY = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
     'test_evaluation', 'test_metrics', 't2i_toy.py')
-_spec = importlib.util.spec_from_file_location('t2i_toy', _TOY)
-t2i_toy = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(t2i_toy)
+t2i_toy = load_script(_TOY)
 
 
 class ToyModel(BaseModel):
