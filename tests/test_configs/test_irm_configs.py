@@ -75,8 +75,8 @@ def test_quick_start_is_the_tiny_irm_shortened_with_the_t2i_neck():
     for loader in ('train_dataloader', 'test_dataloader'):
         assert quick[loader] == irm[loader]
     assert quick.optim_wrapper == irm.optim_wrapper
-    assert quick.train_cfg == dict(irm.train_cfg, max_iters=800,
-                                   val_interval=800)
+    assert quick.train_cfg == dict(
+        irm.train_cfg, max_iters=800, val_interval=800)
     warmup, cosine = quick.param_scheduler
     assert warmup == irm.param_scheduler[0]
     assert cosine == dict(irm.param_scheduler[1], end=800)
