@@ -59,6 +59,7 @@ def test_list_models_pattern():
     assert list_models('*small') == sorted(n for n in metafile_names()
                                            if n.endswith('small'))
     assert list_models('irm_?it-tiny*tiny') == [
+        'irm_vit-tiny_quick-start_synth-omnireid-tiny',
         'irm_vit-tiny_synth-omnireid-tiny'
     ]
     assert list_models('nothing*') == []
