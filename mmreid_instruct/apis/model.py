@@ -106,11 +106,11 @@ def list_models(pattern: Optional[str] = None) -> List[str]:
         list[str]: Sorted model names, for :func:`get_model`.
 
     Example:
-        >>> list_models('irm_*tiny')
-        ['irm_vit-tiny_synth-omnireid-small', 'irm_vit-tiny_synth-omnireid-tiny']
+        >>> list_models('irm_*small')
+        ['irm_vit-tiny_synth-omnireid-small']
         >>> list_models('BASELINE')
         ['baseline_vit-tiny_synth-omnireid-tiny']
-    """  # noqa: E501
+    """
     return ModelHub.names(pattern)
 
 
