@@ -178,7 +178,16 @@ class ALBEFT2IHead(BaseModule):
             ``img_proj`` (the contrastive image embedding), built with
             ``in_channels=img_channels``, e.g. ``dict(type='BNNeck')``; see
             :class:`T2IHead`. The ITM and MLM paths read the image tokens as
-            they are. Defaults to None.
+            they are (see ``img_token_neck``). Defaults to None.
+        img_token_neck (dict, optional): A neck applied to every image token
+            (CLS and patches, pooled over the batch and the tokens) before
+            the cross-modal layers read them, in the ITM, MLM and MRTD losses
+            and in the ITM re-rank (``predict`` keeps the tokens after it),
+            built with ``in_channels=img_channels``, e.g.
+            ``dict(type='BNNeck')``. A ViT trained from scratch can give
+            every image almost the same tokens; the cross-attention then
+            sees a small image-dependent part on a large common one.
+            Defaults to None (the tokens as they are, as in ALBEF).
         keep_tokens (bool): Keep image tokens in ``predict`` (the re-ranking
             needs them). Defaults to True.
         init_cfg (dict, optional): Initialisation config.
@@ -228,6 +237,7 @@ class ALBEFT2IHead(BaseModule):
                  mrtd_loss_weight: float = 0.5,
                  keep_tokens: bool = True,
                  img_neck: Optional[dict] = None,
+                 img_token_neck: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         if not isinstance(queue_size, int) or queue_size < 1:
@@ -253,6 +263,10 @@ class ALBEFT2IHead(BaseModule):
         if img_neck is not None:
             self.img_neck = MODELS.build(
                 dict(img_neck, in_channels=img_channels))
+        self.img_token_neck = None
+        if img_token_neck is not None:
+            self.img_token_neck = MODELS.build(
+                dict(img_token_neck, in_channels=img_channels))
         self.img_proj = nn.Linear(img_channels, embed_dims)
         self.text_proj = nn.Linear(text_channels, embed_dims)
         self.temp = nn.Parameter(torch.tensor(float(temperature)))
@@ -444,6 +458,14 @@ class ALBEFT2IHead(BaseModule):
             img_cls = self.img_neck(img_cls)
         return F.normalize(self.img_proj(img_cls), dim=-1)
 
+    def fusion_image_tokens(self, image_tokens: torch.Tensor) -> torch.Tensor:
+        """(B, 1 + N, img_channels) image tokens as the cross-modal layers
+        read them: through ``img_token_neck`` when there is one."""
+        if self.img_token_neck is None:
+            return image_tokens
+        flat = self.img_token_neck(image_tokens.flatten(0, 1))
+        return flat.view_as(image_tokens)
+
     def embed_text(self, text_cls: torch.Tensor) -> torch.Tensor:
         """(B, text_channels) -> (B, embed_dims), L2-normalised."""
         return F.normalize(self.text_proj(text_cls), dim=-1)
@@ -487,7 +509,9 @@ class ALBEFT2IHead(BaseModule):
         Args:
             text_tokens (Tensor): (n, L, text_channels) text-layer outputs.
             text_mask (Tensor): (n, L), True (1) for real tokens.
-            image_tokens (Tensor): (n, 1 + N, img_channels).
+            image_tokens (Tensor): (n, 1 + N, img_channels), as
+                :meth:`fusion_image_tokens` gives them (the ``pred_tokens``
+                of :meth:`predict`).
 
         Returns:
             Tensor: (n,) scores, ``itm_head(fusion CLS)[:, 1]``.
@@ -555,7 +579,8 @@ class ALBEFT2IHead(BaseModule):
             text['mask']
         image_feat = self.embed_image(image_tokens[:, 0])
         text_feat = self.embed_text(text['tokens'][:, 0])
-        image_tokens_m = image_tokens.detach()
+        fusion_tokens = self.fusion_image_tokens(image_tokens)
+        fusion_tokens_m = fusion_tokens.detach()
         with torch.no_grad():
             text_feat_m = F.normalize(
                 self.momentum_text_proj(
@@ -576,11 +601,11 @@ class ALBEFT2IHead(BaseModule):
         losses['loss_itm'] = self._itm_loss(sims['i2t'][:, :B],
                                             sims['t2i'][:, :B], keys,
                                             text['tokens'], text_mask,
-                                            image_tokens)
-        losses['loss_mlm'] = self._mlm_loss(ids, att, image_tokens,
-                                            image_tokens_m)
-        losses['loss_mrtd'] = self._mrtd_loss(ids, att, image_tokens,
-                                              image_tokens_m)
+                                            fusion_tokens)
+        losses['loss_mlm'] = self._mlm_loss(ids, att, fusion_tokens,
+                                            fusion_tokens_m)
+        losses['loss_mrtd'] = self._mrtd_loss(ids, att, fusion_tokens,
+                                              fusion_tokens_m)
         return losses
 
     def _itm_loss(self, sim_i2t, sim_t2i, keys, text_tokens, text_mask,
@@ -699,10 +724,12 @@ class ALBEFT2IHead(BaseModule):
         """
         if image_tokens is not None:
             feats = self.embed_image(image_tokens[:, 0]).detach()
+            if self.keep_tokens:
+                tokens = self.fusion_image_tokens(image_tokens).detach()
             for i, sample in enumerate(data_samples):
                 sample.set_pred_feature(feats[i])
                 if self.keep_tokens:
-                    sample.set_field(image_tokens[i].detach(), 'pred_tokens')
+                    sample.set_field(tokens[i], 'pred_tokens')
             return data_samples
         if texts is None:
             raise ValueError('ALBEFT2IHead.predict needs image_tokens or '

@@ -480,6 +480,55 @@ def test_img_neck_standardises_the_contrastive_image_cls():
     assert torch.equal(out[3].pred_tokens, tokens[3])
 
 
+def test_img_token_neck_standardises_what_the_cross_modal_layers_read():
+    plain = build_head(seed=3)
+    head = build_head(seed=3, img_token_neck=dict(type='BNNeck'))
+    # The neck draws nothing at random: the other weights are the same.
+    for name, p in plain.named_parameters():
+        assert torch.equal(p, head.get_parameter(name)), name
+    tokens = torch.randn(4, 5, 8) * 0.1 + torch.randn(8) * 3
+    flat = tokens.flatten(0, 1)
+    bn = head.img_token_neck.bn
+    standardised = ((flat - flat.mean(0)) /
+                    torch.sqrt(flat.var(0, unbiased=False) + bn.eps))
+    assert torch.allclose(
+        head.fusion_image_tokens(tokens),
+        standardised.view_as(tokens),
+        atol=1e-4)
+    # Every image input of the online and momentum cross-modal layers is
+    # made of standardised tokens; the contrastive CLS is the raw one.
+    seen = []
+    for encoder in (head.fusion_encoder, head.momentum_fusion_encoder):
+        forward = encoder.forward
+
+        def recording(text, mask, image, forward=forward):
+            seen.append(image.detach())
+            return forward(text, mask, image)
+
+        encoder.forward = recording
+    losses = head.loss(tokens, TEXTS[:4], samples([0, 0, 1, 2]))
+    assert len(seen) >= 4  # ITM, MLM (online + momentum), MRTD
+    for image in seen:
+        rows = image.flatten(0, 1)
+        distance = (rows[:, None] - standardised[None]).norm(dim=-1)
+        assert distance.min(1).values.max() < 1e-3
+    assert torch.allclose(
+        head.embed_image(tokens[:, 0]),
+        F.normalize(head.img_proj(tokens[:, 0]), dim=-1))
+    sum(losses.values()).backward()
+    assert bn.weight.grad.abs().sum() > 0
+    # At test time the running statistics, and pred_tokens (what the ITM
+    # re-rank reads) are the tokens after the neck.
+    head.eval()
+    running = (tokens - bn.running_mean) / torch.sqrt(bn.running_var + bn.eps)
+    out = head.predict(tokens, None, samples([0, 0, 1, 2]))
+    assert torch.allclose(out[2].pred_tokens, running[2], atol=1e-4)
+    assert torch.allclose(
+        out[2].pred_feature,
+        F.normalize(head.img_proj(tokens[2, 0]), dim=0),
+        atol=1e-6)
+
+
 def test_itm_score_is_the_match_logit_of_the_fusion():
     head = build_head().eval()
     text, mask = torch.randn(3, 4, 16), torch.tensor([[1, 1, 1, 0]] * 3)
