@@ -29,7 +29,12 @@ def test_report_of_a_common_vector_plus_noise():
     # Per-channel variances 0.005, 0.005, 0, 0: spread sqrt(0.01) = 0.1.
     assert report['cls']['spread'] == pytest.approx(0.1)
     assert report['cls']['spread_ratio'] == pytest.approx(0.01)
-    assert 't2i_embedding' not in report
+    assert 't2i_embedding' not in report and 'patch_tokens' not in report
+    # Patch tokens: the same numbers over the rows given.
+    patches = torch.tensor([[3., 4.], [3., 4.], [1., 4.], [5., 4.]])
+    report = feature_spread.spread_report(common + 0.1 * noise, None, patches)
+    assert report['patch_tokens'] == pytest.approx(
+        dict(common_norm=5., spread=2**0.5, spread_ratio=2**0.5 / 5))
 
 
 def test_t2i_embeddings_of_collapsed_cls_with_and_without_a_neck():
@@ -70,6 +75,7 @@ def test_command_on_a_tiny_irm(synth_tiny_root, tmp_path):
     assert (report['task'], report['subset']) == ('t2i', 'gallery')
     assert report['num_images'] == 20
     assert report['cls']['spread'] > 0
+    assert report['patch_tokens']['spread'] > 0
     assert -1 <= report['t2i_embedding']['min_pairwise_cosine'] <= 1
     report = json.loads(
         run('--task', 'trad', '--subset', 'query', '--num-images', '5').stdout)

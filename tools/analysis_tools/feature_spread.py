@@ -9,6 +9,9 @@ the config's test set:
   can end with a spread of about 1% of the common part: the BN necks
   rescale it, while a head that reads the CLS as it is (``T2IHead`` without
   ``img_neck``) sees the same vector for every image;
+- ``patch_tokens``: the same three numbers over all patch tokens of the
+  images (what the cross-modal layers of ``ALBEFT2IHead`` read besides the
+  CLS; ``img_token_neck`` standardises them);
 - ``t2i_embedding`` (models with a ``T2IHead``): the mean and smallest
   cosine similarity between the images' T2I embeddings (1 means every image
   gets the same embedding).
@@ -20,6 +23,7 @@ Usage:
 """
 import argparse
 import json
+from typing import Optional
 
 import torch
 from mmengine.config import Config
@@ -78,29 +82,39 @@ def find_test_set(cfg, task: str, subset: str):
 
 
 @torch.no_grad()
-def image_cls(model, dataset, num_images: int, batch_size: int):
-    """(N, C) CLS tokens of the first ``num_images`` images."""
+def image_tokens(model, dataset, num_images: int, batch_size: int):
+    """(N, 1 + P, C) tokens, CLS first, of the first ``num_images``
+    images."""
     num_images = min(num_images, len(dataset))
     feats = []
     for start in range(0, num_images, batch_size):
         stop = min(start + batch_size, num_images)
         batch = pseudo_collate([dataset[i] for i in range(start, stop)])
         data = model.data_preprocessor(batch, False)
-        feats.append(model.image_tokens(data['inputs'])[:, 0])
+        feats.append(model.image_tokens(data['inputs']))
     return torch.cat(feats)
 
 
-def spread_report(cls: torch.Tensor, t2i_head=None) -> dict:
-    """The JSON fields of the module docstring for CLS tokens ``cls``."""
-    cls = cls.double()
-    common = cls.mean(0).norm().item()
-    spread = cls.var(0, unbiased=False).sum().sqrt().item()
-    report = dict(
-        num_images=len(cls),
-        cls=dict(
-            common_norm=common,
-            spread=spread,
-            spread_ratio=spread / common if common > 0 else float('inf')))
+def common_and_spread(features: torch.Tensor) -> dict:
+    """The norm of the mean of (M, C) ``features``, the root of their
+    summed per-channel variances, and the ratio of the two."""
+    features = features.double()
+    common = features.mean(0).norm().item()
+    spread = features.var(0, unbiased=False).sum().sqrt().item()
+    return dict(
+        common_norm=common,
+        spread=spread,
+        spread_ratio=spread / common if common > 0 else float('inf'))
+
+
+def spread_report(cls: torch.Tensor,
+                  t2i_head=None,
+                  patch_tokens: Optional[torch.Tensor] = None) -> dict:
+    """The JSON fields of the module docstring for (N, C) CLS tokens
+    ``cls`` and (M, C) ``patch_tokens``."""
+    report = dict(num_images=len(cls), cls=common_and_spread(cls))
+    if patch_tokens is not None:
+        report['patch_tokens'] = common_and_spread(patch_tokens)
     if t2i_head is not None and hasattr(t2i_head, 'embed_image'):
         emb = t2i_head.embed_image(cls.float()).double()
         cos = emb @ emb.t()
@@ -120,13 +134,14 @@ def main(argv=None):
         cfg.merge_from_dict(check_cfg_options(cfg, args.cfg_options))
     model = init_model(cfg, args.checkpoint, device='cpu')  # in eval mode
     dataset = find_test_set(model.cfg, args.task, args.subset)
-    cls = image_cls(model, dataset, args.num_images, args.batch_size)
+    tokens = image_tokens(model, dataset, args.num_images, args.batch_size)
     report = dict(
         config=args.config,
         checkpoint=args.checkpoint,
         task=args.task,
         subset=args.subset,
-        **spread_report(cls, getattr(model, 't2i_head', None)))
+        **spread_report(tokens[:, 0], getattr(model, 't2i_head', None),
+                        tokens[:, 1:].flatten(0, 1)))
     print(json.dumps(report, indent=2))
 
 
