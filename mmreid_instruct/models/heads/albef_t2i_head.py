@@ -10,7 +10,8 @@ from mmengine.model import BaseModule
 
 from mmreid_instruct.registry import MODELS
 from mmreid_instruct.structures import ReIDDataSample
-from ..utils import fp32_forward, mask_tokens, replaced_token_labels
+from ..utils import (build_optional_neck, fp32_forward, mask_tokens,
+                     replaced_token_labels)
 from ..utils.token_masking import IGNORE_INDEX
 
 #: Directions of the image-text contrastive loss.
@@ -259,14 +260,8 @@ class ALBEFT2IHead(BaseModule):
         self.keep_tokens = keep_tokens
         self.mlm_head_cfg = copy.deepcopy(mlm_head)
 
-        self.img_neck = None
-        if img_neck is not None:
-            self.img_neck = MODELS.build(
-                dict(img_neck, in_channels=img_channels))
-        self.img_token_neck = None
-        if img_token_neck is not None:
-            self.img_token_neck = MODELS.build(
-                dict(img_token_neck, in_channels=img_channels))
+        self.img_neck = build_optional_neck(img_neck, img_channels)
+        self.img_token_neck = build_optional_neck(img_token_neck, img_channels)
         self.img_proj = nn.Linear(img_channels, embed_dims)
         self.text_proj = nn.Linear(text_channels, embed_dims)
         self.temp = nn.Parameter(torch.tensor(float(temperature)))

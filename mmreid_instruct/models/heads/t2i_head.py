@@ -7,6 +7,7 @@ from mmengine.model import BaseModule
 
 from mmreid_instruct.registry import MODELS
 from mmreid_instruct.structures import ReIDDataSample
+from ..utils import build_optional_neck
 
 
 @MODELS.register_module()
@@ -55,10 +56,7 @@ class T2IHead(BaseModule):
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         self.embed_dims = embed_dims
-        self.img_neck = None
-        if img_neck is not None:
-            self.img_neck = MODELS.build(
-                dict(img_neck, in_channels=img_channels))
+        self.img_neck = build_optional_neck(img_neck, img_channels)
         self.img_proj = nn.Linear(img_channels, embed_dims)
         self.text_proj = nn.Linear(text_channels, embed_dims)
         self.loss_module = MODELS.build(loss)

@@ -1,4 +1,4 @@
-from .builder import build_data_preprocessor
+from .builder import build_data_preprocessor, build_optional_neck
 from .huggingface import (MINILM_PACKAGE, PRETRAINED_TEXT_MODELS,
                           minilm_l6_v2_folder, resolve_pretrained_folder)
 from .labels import pid_labels
@@ -9,8 +9,9 @@ from .tokenizer import build_tokenizer, char_vocab, tokenize_texts
 from .tokens import backbone_tokens
 
 __all__ = [
-    'build_data_preprocessor', 'MINILM_PACKAGE', 'PRETRAINED_TEXT_MODELS',
-    'minilm_l6_v2_folder', 'resolve_pretrained_folder', 'pid_labels',
-    'width_projection', 'build_tokenizer', 'char_vocab', 'backbone_tokens',
-    'fp32_forward', 'tokenize_texts', 'mask_tokens', 'replaced_token_labels'
+    'build_data_preprocessor', 'build_optional_neck', 'MINILM_PACKAGE',
+    'PRETRAINED_TEXT_MODELS', 'minilm_l6_v2_folder',
+    'resolve_pretrained_folder', 'pid_labels', 'width_projection',
+    'build_tokenizer', 'char_vocab', 'backbone_tokens', 'fp32_forward',
+    'tokenize_texts', 'mask_tokens', 'replaced_token_labels'
 ]

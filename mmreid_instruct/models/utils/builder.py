@@ -31,3 +31,26 @@ def build_data_preprocessor(
     if isinstance(data_preprocessor, dict):
         data_preprocessor = MODELS.build(data_preprocessor)
     return data_preprocessor
+
+
+def build_optional_neck(neck: Optional[dict],
+                        in_channels: int) -> Optional[nn.Module]:
+    """Build an optional neck of a head for inputs of ``in_channels``.
+
+    Args:
+        neck (dict | None): The neck's config without ``in_channels``, or
+            None for no neck.
+        in_channels (int): The width of the features the neck reads.
+
+    Returns:
+        nn.Module | None: The neck, or None when ``neck`` is None.
+
+    Example:
+        >>> build_optional_neck(dict(type='BNNeck'), 8).__class__.__name__
+        'BNNeck'
+        >>> build_optional_neck(None, 8) is None
+        True
+    """
+    if neck is None:
+        return None
+    return MODELS.build(dict(neck, in_channels=in_channels))
