@@ -12,7 +12,10 @@
 #           one-task, albef-joint, albef-specialist-t2i, table
 #
 # A training row trains its config into $WORK_DIR/PRESET/ROW/ and tests the
-# last checkpoint with --out $WORK_DIR/PRESET/ROW.json. `table` prints the
+# last checkpoint with --out $WORK_DIR/PRESET/ROW.json. Training always runs
+# with --resume: a row that was stopped continues from its latest checkpoint
+# when the script runs it again (bit-exact, docs/en/advanced_guides/
+# exact_resume.md), and a finished row goes straight to its test. `table` prints the
 # two tables (evidence_table.py) and writes them to evidence.md and
 # evidence-albef.md there (with .json twins).
 #
@@ -72,7 +75,7 @@ run() {
 # train_test ROW CONFIG ITERATIONS: train, then test the last checkpoint.
 train_test() {
     local row=$1 config=$2 iters=$3
-    run "$PYTHON" tools/train.py "$config" --work-dir "$WORK/$row"
+    run "$PYTHON" tools/train.py "$config" --work-dir "$WORK/$row" --resume
     run "$PYTHON" tools/test.py "$config" "$WORK/$row/iter_$iters.pth" \
         --work-dir "$WORK/$row/test" --out "$WORK/$row.json"
 }
