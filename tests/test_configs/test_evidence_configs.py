@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from mmengine.config import Config
 
+from mmreid_instruct.registry import TRANSFORMS
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 IRM = osp.join(REPO, 'configs', 'irm')
 TASKS = ('trad', 'cc', 'ctcc', 'li', 'vi', 't2i')
@@ -260,3 +262,26 @@ def test_specialist_trains_and_tests(task, albef, synth_tiny_root, tmp_path):
                                                'mINP'))
     for value in metrics.values():
         assert np.isfinite(value) and 0 <= value <= 100
+
+
+@pytest.mark.parametrize('preset', PRESETS)
+def test_vi_grayscale_specialist_only_adds_the_channel_augmentation(preset):
+    cfg = Config.fromfile(
+        osp.join(
+            IRM, 'specialists', 'irm-specialist-vi-grayscale_vit-tiny_'
+            f'synth-omnireid-{preset}.py'))
+    ref = specialist(preset, 'vi')
+    pipeline = cfg.train_dataloader.dataset.pipeline
+    ref_pipeline = ref.train_dataloader.dataset.pipeline
+    grey = dict(type='RandomGrayscale', prob=0.5, keep_channels=True)
+    assert pipeline[1] == grey
+    assert [pipeline[0], *pipeline[2:]] == ref_pipeline
+    cfg.train_dataloader.dataset.pipeline = ref_pipeline
+    assert cfg.to_dict() == ref.to_dict()
+    # The transform resolves in this package's registry and keeps 3 equal
+    # channels.
+    transform = TRANSFORMS.build(dict(grey, prob=1.0))
+    img = np.random.default_rng(0).integers(0, 256, (8, 4, 3), np.uint8)
+    out = transform(dict(img=img))['img']
+    assert out.shape == (8, 4, 3)
+    assert (out == out[..., :1]).all()
