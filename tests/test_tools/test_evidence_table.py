@@ -243,3 +243,30 @@ def test_command_line_prints_and_writes_the_table(tmp_path):
     ]
     assert (tmp_path / 'table.md').read_text() == result.stdout
     assert saved['checks'][1]['met'] is True
+
+
+def test_without_the_joint_model_the_targets_are_not_checked(tmp_path):
+    specialists = [
+        metrics_file(tmp_path / f'{t}.json', {t: (30.0, 41.5)}) for t in TASKS
+    ]
+    result = subprocess.run(
+        [sys.executable, TOOL, '--specialists', *specialists],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[2] == '| `trad` |  |  | 30.00 | 41.50 |  |'
+    every_task = 'trad, cc, ctcc, li, vi, t2i'
+    assert lines[8:] == [
+        '',
+        '- joint mAP >= specialist mAP - 1 on every task: not checked '
+        f'(missing: {every_task})',
+        '- joint mAP > specialist mAP on at least 4 of 6 tasks: not checked '
+        f'(missing: {every_task})',
+        '- ctcc and li: joint mAP >= instruction-only mAP + 5: not checked '
+        '(missing: ctcc, li)',
+        '- vi and t2i: joint mAP >= 3 x random mAP: not checked '
+        '(missing: vi, t2i)',
+    ]

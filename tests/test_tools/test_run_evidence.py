@@ -48,8 +48,7 @@ def test_every_row_trains_tests_then_tables(tmp_path, preset, steps):
         assert osp.isfile(osp.join(REPO, config)), config
         assert config.endswith(f'_synth-omnireid-{preset}.py')
         assert train[1:] == [
-            'tools/train.py', config, '--work-dir', f'{work}/{row}',
-            '--resume'
+            'tools/train.py', config, '--work-dir', f'{work}/{row}', '--resume'
         ]
         iters = 6 * steps if row == 'one-task' else steps
         assert test[1:] == [

@@ -4,7 +4,8 @@ Reads the metrics files that ``tools/test.py CONFIG CHECKPOINT --out
 FILE.json`` writes (a JSON object ``{"<dataset>/<task>/<metric>": value}``,
 values in percent) for
 
-- the joint model, trained on every task (``--joint``);
+- the joint model, trained on every task (``--joint``; without it the
+  joint columns stay empty and the targets are not checked);
 - the specialists, one single-task model per task (``--specialists``; each
   file holds the keys of one task, which tells its task);
 - optionally the one-task-per-step twin of the joint model (``--one-task``),
@@ -365,8 +366,9 @@ def parse_args():
         'single-task models, task by task')
     parser.add_argument(
         '--joint',
-        required=True,
-        help='tools/test.py --out JSON of the joint model')
+        help='tools/test.py --out JSON of the joint model (left out: its '
+        'columns stay empty and the targets unchecked, e.g. while the joint '
+        'row is still training)')
     parser.add_argument(
         '--specialists',
         nargs='+',
@@ -402,7 +404,9 @@ def parse_args():
 
 def main():
     args = parse_args()
-    joint = run_results(args.joint, args.dataset)
+    joint = {}
+    if args.joint is not None:
+        joint = run_results(args.joint, args.dataset)
     specialists = specialist_results(args.specialists, args.dataset)
     one_task = None
     if args.one_task is not None:
