@@ -14,10 +14,10 @@
 # A training row trains its config into $WORK_DIR/PRESET/ROW/ and tests the
 # last checkpoint with --out $WORK_DIR/PRESET/ROW.json. Training always runs
 # with --resume: a row that was stopped continues from its latest checkpoint
-# when the script runs it again (bit-exact, docs/en/advanced_guides/
-# exact_resume.md), and a finished row goes straight to its test. `table` prints the
-# two tables (evidence_table.py) and writes them to evidence.md and
-# evidence-albef.md there (with .json twins).
+# when the script runs it again (bit-exact, see
+# docs/en/advanced_guides/exact_resume.md), and a finished row goes straight
+# to its test. `table` prints the two tables (evidence_table.py) and writes
+# them to evidence.md and evidence-albef.md there (with .json twins).
 #
 # Environment: WORK_DIR (default work_dirs/evidence), PYTHON (default
 # python), THREADS (default 1), DRY_RUN=1 (print the commands, run nothing).
