@@ -12,9 +12,4 @@ _base_ = [
 model = dict(
     t2i_head=dict(_delete_=True, **_base_.albef_t2i_head_tiny, queue_size=512))
 
-val_evaluator = [
-    dict(m, rerank=_base_.t2i_rerank) if m['type'] == 'T2IMetric' else m
-    for m in _base_.val_evaluator
-]
-test_evaluator = val_evaluator
 custom_hooks = _base_.custom_hooks + [dict(type='T2IReRankHook')]

@@ -247,6 +247,37 @@ def test_paper_config_t2i_branch():
         type='T2IHead', embed_dims=128)
 
 
+@pytest.mark.parametrize('name,t2i_metric', [
+    ('irm-albef_vit-tiny_synth-omnireid-tiny.py', 1),
+    ('irm-albef_vit-tiny_synth-omnireid-small.py', 1),
+    ('irm-albef_vit-tiny_all-tasks_synth-omnireid-tiny.py', 1),
+    ('irm-albef_vit-tiny_all-tasks_synth-omnireid-small.py', 1),
+    ('specialists/irm-albef-specialist-t2i_vit-tiny_synth-omnireid-tiny.py',
+     0),
+    ('specialists/irm-albef-specialist-t2i_vit-tiny_synth-omnireid-small.py',
+     0),
+])
+def test_cpu_albef_configs_neck_the_image_and_rank_by_contrast(
+        name, t2i_metric):
+    """The CPU-sized ALBEF-style branch: BN necks on the image CLS and
+    tokens, t2i ranked by the contrastive similarity, and the ITM re-rank
+    one ``--cfg-options`` away, as the base file's comment says."""
+    from mmengine.config import Config
+
+    from mmreid_instruct.utils.runner_cli import check_cfg_options
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'irm', name))
+    head = cfg.model.t2i_head
+    assert head.type == 'ALBEFT2IHead'
+    assert head.img_neck == head.img_token_neck == dict(type='BNNeck')
+    metric = cfg.test_evaluator[t2i_metric]
+    assert metric.type == 'T2IMetric' and 'rerank' not in metric
+    assert cfg.custom_hooks[-1].type == 'T2IReRankHook'
+    cfg.merge_from_dict(
+        check_cfg_options(cfg,
+                          {f'+test_evaluator.{t2i_metric}.rerank.topk': 128}))
+    assert cfg.test_evaluator[t2i_metric].rerank == dict(topk=128)
+
+
 def test_paper_config_plip_entry_once_uncommented(tmp_path):
     """The commented PLIP entry of the paper config, uncommented, adds an
     11th list (t2i, 24 x 1, 6 batches per step), also to the one-task
