@@ -283,3 +283,30 @@ def test_vi_grayscale_specialist_only_adds_the_channel_augmentation(preset):
     out = transform(dict(img=img))['img']
     assert out.shape == (8, 4, 3)
     assert (out == out[..., :1]).all()
+
+
+def test_vi_grayscale_joint_only_adds_the_channel_augmentation_to_vi():
+    cfg = Config.fromfile(
+        osp.join(
+            IRM, 'irm_vit-tiny_all-tasks-vi-grayscale_'
+            'synth-omnireid-small.py'))
+    ref = joint('small')
+    sets = cfg.train_dataloader.dataset.datasets
+    ref_sets = ref.train_dataloader.dataset.datasets
+    assert [d.task for d in sets] == list(TASKS)
+    vi = TASKS.index('vi')
+    for i, (got, want) in enumerate(zip(sets, ref_sets)):
+        if i != vi:
+            assert got == want, TASKS[i]
+    pipeline, ref_pipeline = sets[vi].pipeline, ref_sets[vi].pipeline
+    assert pipeline[1] == dict(
+        type='RandomGrayscale', prob=0.5, keep_channels=True)
+    assert [pipeline[0], *pipeline[2:]] == ref_pipeline
+    # The same pipeline as the vi-grayscale specialist's.
+    grey_specialist = Config.fromfile(
+        osp.join(
+            IRM, 'specialists', 'irm-specialist-vi-grayscale_vit-tiny_'
+            'synth-omnireid-small.py'))
+    assert pipeline == grey_specialist.train_dataloader.dataset.pipeline
+    sets[vi].pipeline = ref_pipeline
+    assert cfg.to_dict() == ref.to_dict()

@@ -129,10 +129,10 @@ def test_targets_name_what_fails(tool):
                   'tasks']['met'] is True
     instructed = checks['ctcc and li: joint mAP >= instruction-only mAP + 5']
     assert instructed['met'] is False
-    assert instructed['detail'] == 'li 52.00 against 50.00'
+    assert instructed['detail'] == 'li 52.00 against 55.00 = 50.00 + 5'
     chance = checks['vi and t2i: joint mAP >= 3 x random mAP']
-    assert (chance['met'], chance['detail']) == (False,
-                                                 't2i 14.00 against 5.00')
+    assert (chance['met'],
+            chance['detail']) == (False, 't2i 14.00 against 15.00 = 3 x 5.00')
     # Two tasks above the specialist (vi equal) are not enough.
     rows = rows_for(tool, joint, dict(specialist, vi=16, t2i=20))
     checks = {c['target']: c for c in tool.check_targets(rows)}
@@ -235,10 +235,13 @@ def test_command_line_prints_and_writes_the_table(tmp_path):
         '(trad -1.50)',
         '- joint mAP > specialist mAP on at least 4 of 6 tasks: met',
         '- ctcc and li: joint mAP >= instruction-only mAP + 5: not met '
-        f'(ctcc 42.00 against {instruction_only["ctcc"]:.2f}; '
-        f'li 43.00 against {instruction_only["li"]:.2f})',
+        f'(ctcc 42.00 against {instruction_only["ctcc"] + 5:.2f} = '
+        f'{instruction_only["ctcc"]:.2f} + 5; '
+        f'li 43.00 against {instruction_only["li"] + 5:.2f} = '
+        f'{instruction_only["li"]:.2f} + 5)',
         '- vi and t2i: joint mAP >= 3 x random mAP: not met '
-        '(vi 44.00 against 61.11; t2i 45.00 against '
+        '(vi 44.00 against 183.33 = 3 x 61.11; t2i 45.00 against '
+        f'{3 * rows["t2i"]["random_mAP"]:.2f} = 3 x '
         f'{rows["t2i"]["random_mAP"]:.2f})',
     ]
     assert (tmp_path / 'table.md').read_text() == result.stdout
