@@ -183,6 +183,10 @@ def test_metrics_files_are_checked(tool, tmp_path):
     (tmp_path / 'bad.json').write_text('{"a": ')
     with pytest.raises(ValueError, match='bad.json: not a JSON file'):
         tool.load_metrics(str(tmp_path / 'bad.json'))
+    with pytest.raises(
+            FileNotFoundError,
+            match='albef-joint.json: no such file; expected the --out file'):
+        tool.load_metrics(str(tmp_path / 'albef-joint.json'))
 
 
 def test_command_line_prints_and_writes_the_table(tmp_path):

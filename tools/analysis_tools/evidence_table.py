@@ -81,8 +81,13 @@ def load_metrics(path: str) -> Dict[str, float]:
         dict: ``{key: value}`` as written.
 
     Raises:
+        FileNotFoundError: There is no such file.
         ValueError: The file is not a JSON object of numbers.
     """
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'{path}: no such file; expected the --out file of tools/test.py '
+            '(has the row been trained and tested?)')
     with open(path, encoding='utf-8') as f:
         try:
             metrics = json.load(f)
