@@ -75,6 +75,31 @@ def test_resumed_run_equals_uninterrupted_run(synth_tiny_root, tmp_path,
         assert torch.equal(state['exp_avg'], res_opt['state'][key]['exp_avg'])
 
 
+@pytest.mark.slow
+def test_checkpoint_interval_does_not_change_training(synth_tiny_root,
+                                                      tmp_path,
+                                                      small_baseline_cfg):
+    """Saving a checkpoint at every step gives the weights of saving only at
+    the end (docs/en/advanced_guides/evidence.md saves the long one-task rows
+    more often than their configs do)."""
+    final = {}
+    for interval in (1, 4):
+        work_dir = tmp_path / f'every-{interval}'
+        train(
+            small_baseline_cfg(
+                synth_tiny_root,
+                work_dir,
+                max_iters=4,
+                checkpoint_interval=interval))
+        final[interval] = weights(str(work_dir / 'iter_4.pth'))
+    assert not (tmp_path / 'every-4' / 'iter_1.pth').exists()
+    assert final[1].keys() == final[4].keys()
+    assert all(torch.equal(final[1][k], final[4][k]) for k in final[1])
+    # The comparison is meaningful: training changed the weights.
+    first = weights(str(tmp_path / 'every-1' / 'iter_1.pth'))
+    assert any(not torch.equal(final[1][k], first[k]) for k in first)
+
+
 @pytest.fixture(scope='module')
 def uninterrupted_run(synth_tiny_root, tmp_path_factory, small_baseline_cfg):
     """The config of 6 iterations with checkpoints at 3 and 6, and the work
