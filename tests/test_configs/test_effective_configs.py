@@ -370,6 +370,11 @@ EXPECTED_CHANGES = {
              with_cls_token=True,
              init_cfg=None), ABSENT),
     ],
+    # The paper configs' last editing block computes only the CLS outputs.
+    (
+        'irm/irm_vit-b*_omnireid.py', ): [
+        ('model.fusion.last_block_cls_only', ABSENT, True),
+    ],
     **ALBEF_T2I_CHANGES,
 }
 

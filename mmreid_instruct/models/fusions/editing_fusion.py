@@ -50,44 +50,55 @@ class EditingFusionBlock(nn.Module):
         self.drop_path = (
             DropPath(drop_path_rate) if drop_path_rate > 0 else nn.Identity())
 
-    def forward(
-            self,
-            x: torch.Tensor,
-            key_padding_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def forward(self,
+                x: torch.Tensor,
+                key_padding_mask: Optional[torch.Tensor] = None,
+                first_only: bool = False) -> torch.Tensor:
         """Apply the block.
 
         Args:
             x (Tensor): (B, L, C) tokens.
             key_padding_mask (Tensor, optional): (B, L) bool, True for keys
                 to ignore. Defaults to None.
+            first_only (bool): Compute only the output at position 0 (its
+                query still attends to every key). Defaults to False.
 
         Returns:
-            Tensor: (B, L, C) tokens.
+            Tensor: (B, L, C) tokens, or (B, 1, C) with ``first_only``.
         """
         h = self.norm1(x)
+        query = h[:, :1] if first_only else h
+        if first_only:
+            x = x[:, :1]
         h = self.attn(
-            h, h, h, key_padding_mask=key_padding_mask, need_weights=False)[0]
+            query, h, h, key_padding_mask=key_padding_mask,
+            need_weights=False)[0]
         x = x + self.drop_path(self.attn_drop(h))
         return x + self.drop_path(self.ffn(self.norm2(x)))
 
 
-def run_vit_layer(layer: TransformerEncoderLayer, x: torch.Tensor,
-                  key_padding_mask: Optional[torch.Tensor]) -> torch.Tensor:
+def run_vit_layer(layer: TransformerEncoderLayer,
+                  x: torch.Tensor,
+                  key_padding_mask: Optional[torch.Tensor],
+                  first_only: bool = False) -> torch.Tensor:
     """Run one of mmpretrain's ``TransformerEncoderLayer`` (a ViT block),
-    optionally ignoring padded keys.
+    optionally ignoring padded keys or computing position 0 alone.
 
-    Without a mask this is ``layer(x)`` itself. With one it repeats that
-    layer's computation (pre-norm attention with its packed qkv, then the
-    FFN), the padded keys masked out of the attention.
+    Without a mask and without ``first_only`` this is ``layer(x)`` itself.
+    Otherwise it repeats that layer's computation (pre-norm attention with
+    its packed qkv, then the FFN), the padded keys masked out of the
+    attention and, with ``first_only``, only the query at position 0.
 
     Args:
         layer (TransformerEncoderLayer): The block.
         x (Tensor): (B, L, C) tokens.
         key_padding_mask (Tensor, optional): (B, L) bool, True for keys to
             ignore.
+        first_only (bool): Compute only the output at position 0 (its query
+            still attends to every key). Defaults to False.
 
     Returns:
-        Tensor: (B, L, C) tokens.
+        Tensor: (B, L, C) tokens, or (B, 1, C) with ``first_only``.
 
     Example:
         >>> layer = TransformerEncoderLayer(8, 2, 16).eval()
@@ -96,38 +107,62 @@ def run_vit_layer(layer: TransformerEncoderLayer, x: torch.Tensor,
         >>> out = run_vit_layer(layer, x, padded)
         >>> torch.allclose(out[:, :2], layer(x[:, :2]), atol=1e-6)
         True
+        >>> first = run_vit_layer(layer, x, None, first_only=True)
+        >>> torch.allclose(first, layer(x)[:, :1], atol=1e-6)
+        True
     """
-    if key_padding_mask is None:
+    if key_padding_mask is None and not first_only:
         return layer(x)
     attn = layer.attn
     if attn.v_shortcut:
         raise ValueError('run_vit_layer does not support v_shortcut blocks')
     B, L, _ = x.shape
-    qkv = attn.qkv(layer.ln1(x))
-    q, k, v = qkv.reshape(B, L, 3, attn.num_heads,
-                          attn.head_dims).permute(2, 0, 3, 1, 4)
+    h = layer.ln1(x)
+    if first_only:
+        # The query of position 0 alone; keys and values of every token.
+        q_weight, kv_weight = attn.qkv.weight.split(
+            [attn.embed_dims, 2 * attn.embed_dims])
+        q_bias = kv_bias = None
+        if attn.qkv.bias is not None:
+            q_bias, kv_bias = attn.qkv.bias.split(
+                [attn.embed_dims, 2 * attn.embed_dims])
+        q = F.linear(h[:, :1], q_weight,
+                     q_bias).reshape(B, 1, attn.num_heads,
+                                     attn.head_dims).transpose(1, 2)
+        k, v = F.linear(h, kv_weight, kv_bias).reshape(B, L, 2, attn.num_heads,
+                                                       attn.head_dims).permute(
+                                                           2, 0, 3, 1, 4)
+        x = x[:, :1]
+    else:
+        q, k, v = attn.qkv(h).reshape(B, L, 3, attn.num_heads,
+                                      attn.head_dims).permute(2, 0, 3, 1, 4)
+    attn_mask = (None if key_padding_mask is None else
+                 ~key_padding_mask[:, None, None, :])
     h = F.scaled_dot_product_attention(
         q,
         k,
         v,
-        attn_mask=~key_padding_mask[:, None, None, :],
+        attn_mask=attn_mask,
         dropout_p=attn.attn_drop if attn.training else 0.)
-    h = attn.proj(h.transpose(1, 2).reshape(B, L, attn.embed_dims))
+    h = attn.proj(h.transpose(1, 2).reshape(B, q.size(2), attn.embed_dims))
     x = x + attn.out_drop(attn.gamma1(attn.proj_drop(h)))
     return layer.ffn(layer.ln2(x), identity=x)
 
 
-def run_block(block: nn.Module, x: torch.Tensor,
-              key_padding_mask: Optional[torch.Tensor]) -> torch.Tensor:
-    """Run an :class:`EditingFusionBlock` or a tied ViT block."""
+def run_block(block: nn.Module,
+              x: torch.Tensor,
+              key_padding_mask: Optional[torch.Tensor],
+              first_only: bool = False) -> torch.Tensor:
+    """Run an :class:`EditingFusionBlock` or a tied ViT block; with
+    ``first_only`` only position 0 is computed (returned as (B, 1, C))."""
     if isinstance(block, EditingFusionBlock):
-        return block(x, key_padding_mask)
+        return block(x, key_padding_mask, first_only)
     if isinstance(block, TransformerEncoderLayer):
-        return run_vit_layer(block, x, key_padding_mask)
+        return run_vit_layer(block, x, key_padding_mask, first_only)
     if key_padding_mask is not None:
         raise TypeError(f'cannot mask the padding in a {type(block).__name__}'
                         '; set mask_padding=False')
-    return block(x)
+    return block(x)[:, :1] if first_only else block(x)
 
 
 @MODELS.register_module()
@@ -177,6 +212,12 @@ class EditingFusion(BaseModule):
         final_norm (bool): LayerNorm on u and v. Defaults to False.
         mask_padding (bool): Mask the instruction's padding out of the
             attention. Defaults to True.
+        last_block_cls_only (bool): The last block computes only position
+            0, the one u and v are read from (its query still attends to
+            every token). The same function with less compute, but not the
+            same rounding (GELU and attention round a one-token slice
+            differently), so a model trained with it does not reproduce
+            one trained without it to the digit. Defaults to False.
         tie_to_backbone_blocks (Sequence[int], optional): Indices of the
             backbone blocks to run instead of own blocks (``num_layers``
             must equal their number; the block arguments above are then
@@ -218,6 +259,7 @@ class EditingFusion(BaseModule):
                  share_blocks: bool = True,
                  final_norm: bool = False,
                  mask_padding: bool = True,
+                 last_block_cls_only: bool = False,
                  tie_to_backbone_blocks: Optional[Sequence[int]] = None,
                  init_cfg=None):
         if init_cfg is None:
@@ -234,6 +276,7 @@ class EditingFusion(BaseModule):
         self.instr_dims = instr_dims
         self.embed_dims = embed_dims
         self.mask_padding = mask_padding
+        self.last_block_cls_only = last_block_cls_only
         self.img_proj = width_projection(img_dims, embed_dims)
         self.instr_proj = width_projection(instr_dims, embed_dims)
 
@@ -320,11 +363,11 @@ class EditingFusion(BaseModule):
             picked.append(block)
         self._tied_blocks = tuple(picked)
 
-    @staticmethod
-    def _first_output(blocks: Sequence[nn.Module], x: torch.Tensor,
+    def _first_output(self, blocks: Sequence[nn.Module], x: torch.Tensor,
                       key_padding_mask: Optional[torch.Tensor]):
-        for block in blocks:
-            x = run_block(block, x, key_padding_mask)
+        for i, block in enumerate(blocks):
+            first_only = self.last_block_cls_only and i == len(blocks) - 1
+            x = run_block(block, x, key_padding_mask, first_only)
         return x[:, 0]
 
     def _check_inputs(self, img_tokens, instr_tokens, instr_mask):

@@ -358,3 +358,62 @@ def test_tie_errors():
         model.tie_blocks(vit_layers(3, width=16))
     with pytest.raises(TypeError, match="list of blocks"):
         model.tie_blocks(None)
+
+
+def test_first_only_block_computes_position_zero():
+    """first_only returns (B, 1, C): the full block's position 0, with and
+    without a key padding mask, for our block and a ViT block."""
+    block = EditingFusionBlock(32, 4, 64).eval()
+    layer = vit_layers(1)[0]
+    layer_without_qkv_bias = TransformerEncoderLayer(
+        32, 4, 64, qkv_bias=False).eval()
+    x = torch.randn(3, 9, 32)
+    padding = torch.arange(9)[None] >= torch.tensor([9, 5, 2])[:, None]
+    for mask in (None, padding):
+        first = block(x, mask, first_only=True)
+        assert first.shape == (3, 1, 32)
+        assert torch.allclose(first, block(x, mask)[:, :1], atol=1e-6)
+        for vit_layer in (layer, layer_without_qkv_bias):
+            first = run_vit_layer(vit_layer, x, mask, first_only=True)
+            assert first.shape == (3, 1, 32)
+            assert torch.allclose(
+                first, run_vit_layer(vit_layer, x, mask)[:, :1], atol=1e-6)
+
+
+@pytest.mark.parametrize('tie', [False, True])
+@pytest.mark.parametrize('mask_padding', [False, True])
+def test_last_block_cls_only_gives_the_same_outputs_and_gradients(
+        tie, mask_padding):
+    kwargs = dict(mask_padding=mask_padding)
+    if tie:
+        kwargs['tie_to_backbone_blocks'] = (0, 2)
+    models = [
+        fusion(last_block_cls_only=cls_only, **kwargs)
+        for cls_only in (False, True)
+    ]
+    layers = vit_layers()
+    if tie:
+        for model in models:
+            model.tie_blocks(layers)
+    assert models[1].state_dict().keys() == models[0].state_dict().keys()
+    models[1].load_state_dict(models[0].state_dict())
+    img, instr, mask = inputs()
+    outputs, grads = [], []
+    for model in models:
+        model.train()  # dropout is 0: train mode is deterministic
+        img_in = img.clone().requires_grad_()
+        u, v = model(img_in, instr, mask)
+        (u.square().sum() + v.sin().sum()).backward()
+        params = list(model.parameters())
+        if tie:
+            params += list(layers[0].parameters()) + list(
+                layers[2].parameters())
+        grads.append([img_in.grad] + [p.grad.clone() for p in params])
+        outputs.append((u, v))
+        for p in params:
+            p.grad = None
+    for full, cls_only in zip(outputs[0], outputs[1]):
+        assert torch.allclose(cls_only, full, atol=1e-5)
+    for full, cls_only in zip(*grads):
+        assert torch.allclose(cls_only, full, atol=1e-5)
+    assert grads[0][0].abs().sum() > 0
