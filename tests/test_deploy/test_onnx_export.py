@@ -79,6 +79,32 @@ def test_text_graph_equals_the_model_at_two_batch_sizes(irm, exported):
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-4)
 
 
+def test_text_graph_with_the_last_fusion_block_on_the_cls_only(tmp_path):
+    """The paper configs' fusion (last block on position 0 alone) exports
+    and runs in ONNX Runtime like the model."""
+    pytest.importorskip('onnx')
+    pytest.importorskip('onnxscript')
+    pytest.importorskip('onnxruntime')
+    irm = build_irm(
+        fusion=dict(
+            type='EditingFusion',
+            num_heads=2,
+            instr_dims=24,
+            last_block_cls_only=True))
+    path = export_graph(
+        build_export_graphs(irm, 'trad')['text'], str(tmp_path / 'irm.onnx'))
+    bgr = bgr_images(len(TEXTS), (32, 16))
+    tokens = irm.text_encoder.tokenize(TEXTS)
+    got = session(path).run(
+        None, {
+            'images': as_graph_input(bgr).numpy(),
+            'input_ids': tokens['input_ids'].numpy(),
+            'attention_mask': tokens['attention_mask'].numpy()
+        })[0]
+    want = predict_features(irm, bgr, texts=TEXTS).numpy()
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-4)
+
+
 def test_image_only_graph_equals_the_model(image_reid, exported):
     bgr = bgr_images(5, (32, 16), seed=10)
     got = session(exported[1]['image_only']).run(
