@@ -64,19 +64,23 @@ def session(path):
     return ort.InferenceSession(path, providers=['CPUExecutionProvider'])
 
 
+def assert_text_graph_equals_the_model(path, irm, texts, seed=0):
+    bgr = bgr_images(len(texts), (32, 16), seed=seed)
+    tokens = irm.text_encoder.tokenize(texts)
+    got = session(path).run(
+        None, {
+            'images': as_graph_input(bgr).numpy(),
+            'input_ids': tokens['input_ids'].numpy(),
+            'attention_mask': tokens['attention_mask'].numpy()
+        })[0]
+    want = predict_features(irm, bgr, texts=texts).numpy()
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-4)
+
+
 def test_text_graph_equals_the_model_at_two_batch_sizes(irm, exported):
-    text = session(exported[1]['text'])
     for texts in (TEXTS[:1], TEXTS):
-        bgr = bgr_images(len(texts), (32, 16), seed=len(texts))
-        tokens = irm.text_encoder.tokenize(texts)
-        got = text.run(
-            None, {
-                'images': as_graph_input(bgr).numpy(),
-                'input_ids': tokens['input_ids'].numpy(),
-                'attention_mask': tokens['attention_mask'].numpy()
-            })[0]
-        want = predict_features(irm, bgr, texts=texts).numpy()
-        np.testing.assert_allclose(got, want, rtol=0, atol=1e-4)
+        assert_text_graph_equals_the_model(
+            exported[1]['text'], irm, texts, seed=len(texts))
 
 
 def test_text_graph_with_the_last_fusion_block_on_the_cls_only(tmp_path):
@@ -93,16 +97,7 @@ def test_text_graph_with_the_last_fusion_block_on_the_cls_only(tmp_path):
             last_block_cls_only=True))
     path = export_graph(
         build_export_graphs(irm, 'trad')['text'], str(tmp_path / 'irm.onnx'))
-    bgr = bgr_images(len(TEXTS), (32, 16))
-    tokens = irm.text_encoder.tokenize(TEXTS)
-    got = session(path).run(
-        None, {
-            'images': as_graph_input(bgr).numpy(),
-            'input_ids': tokens['input_ids'].numpy(),
-            'attention_mask': tokens['attention_mask'].numpy()
-        })[0]
-    want = predict_features(irm, bgr, texts=TEXTS).numpy()
-    np.testing.assert_allclose(got, want, rtol=0, atol=1e-4)
+    assert_text_graph_equals_the_model(path, irm, TEXTS)
 
 
 def test_image_only_graph_equals_the_model(image_reid, exported):

@@ -116,26 +116,23 @@ def run_vit_layer(layer: TransformerEncoderLayer,
     attn = layer.attn
     if attn.v_shortcut:
         raise ValueError('run_vit_layer does not support v_shortcut blocks')
-    B, L, _ = x.shape
+    B, C = x.size(0), attn.embed_dims
     h = layer.ln1(x)
+
+    def split_heads(t, n):  # (B, T, n * C) -> n x (B, heads, T, head_dims)
+        return t.reshape(B, t.size(1), n, attn.num_heads,
+                         attn.head_dims).permute(2, 0, 3, 1, 4)
+
     if first_only:
         # The query of position 0 alone; keys and values of every token.
-        q_weight, kv_weight = attn.qkv.weight.split(
-            [attn.embed_dims, 2 * attn.embed_dims])
-        q_bias = kv_bias = None
-        if attn.qkv.bias is not None:
-            q_bias, kv_bias = attn.qkv.bias.split(
-                [attn.embed_dims, 2 * attn.embed_dims])
-        q = F.linear(h[:, :1], q_weight,
-                     q_bias).reshape(B, 1, attn.num_heads,
-                                     attn.head_dims).transpose(1, 2)
-        k, v = F.linear(h, kv_weight, kv_bias).reshape(B, L, 2, attn.num_heads,
-                                                       attn.head_dims).permute(
-                                                           2, 0, 3, 1, 4)
+        weight = attn.qkv.weight.split([C, 2 * C])
+        bias = ((None, None)
+                if attn.qkv.bias is None else attn.qkv.bias.split([C, 2 * C]))
+        q, = split_heads(F.linear(h[:, :1], weight[0], bias[0]), 1)
+        k, v = split_heads(F.linear(h, weight[1], bias[1]), 2)
         x = x[:, :1]
     else:
-        q, k, v = attn.qkv(h).reshape(B, L, 3, attn.num_heads,
-                                      attn.head_dims).permute(2, 0, 3, 1, 4)
+        q, k, v = split_heads(attn.qkv(h), 3)
     attn_mask = (None if key_padding_mask is None else
                  ~key_padding_mask[:, None, None, :])
     h = F.scaled_dot_product_attention(
@@ -144,7 +141,7 @@ def run_vit_layer(layer: TransformerEncoderLayer,
         v,
         attn_mask=attn_mask,
         dropout_p=attn.attn_drop if attn.training else 0.)
-    h = attn.proj(h.transpose(1, 2).reshape(B, q.size(2), attn.embed_dims))
+    h = attn.proj(h.transpose(1, 2).reshape(B, q.size(2), C))
     x = x + attn.out_drop(attn.gamma1(attn.proj_drop(h)))
     return layer.ffn(layer.ln2(x), identity=x)
 
