@@ -370,7 +370,8 @@ EXPECTED_CHANGES = {
              with_cls_token=True,
              init_cfg=None), ABSENT),
     ],
-    # The paper configs' last editing block computes only the CLS outputs.
+    # The paper configs' last editing block computes only the CLS outputs
+    # (a tuple key: the plain glob is a key of ALBEF_T2I_CHANGES).
     (
         'irm/irm_vit-b*_omnireid.py', ): [
         ('model.fusion.last_block_cls_only', ABSENT, True),

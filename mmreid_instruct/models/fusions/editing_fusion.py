@@ -66,10 +66,9 @@ class EditingFusionBlock(nn.Module):
         Returns:
             Tensor: (B, L, C) tokens, or (B, 1, C) with ``first_only``.
         """
-        h = self.norm1(x)
-        query = h[:, :1] if first_only else h
+        h = query = self.norm1(x)
         if first_only:
-            x = x[:, :1]
+            query, x = h[:, :1], x[:, :1]
         h = self.attn(
             query, h, h, key_padding_mask=key_padding_mask,
             need_weights=False)[0]
