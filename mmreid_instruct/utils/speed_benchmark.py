@@ -1,7 +1,7 @@
 """Shared parts of ``tools/analysis_tools/benchmark_train.py`` and
 ``benchmark_infer.py``: synthetic batches shaped like a config's training
-data, a plain ViT built from the config's backbone, step timing and peak
-memory."""
+data, a plain ViT built from the config's backbone, step timing, FLOP
+counts and peak memory."""
 import copy
 import os
 import statistics
@@ -14,6 +14,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.utils.flop_counter import FlopCounterMode
 
 from mmreid_instruct.structures import ReIDDataSample
 from .tasks import IMAGE_INSTRUCTION_TASKS, normalize_task
@@ -337,18 +338,89 @@ def peak_memory(device: torch.device) -> Iterator[dict]:
         result['peak_memory_kind'] = 'process_rss'
 
 
+def _attention_flops(query, key, value) -> int:
+    """FLOPs of softmax(q k^T / s) v for (B, H, L, E) shapes: its two
+    matrix products, counted as torch.utils.flop_counter counts them."""
+    batch, heads, query_len, dims = query
+    key_len, value_dims = key[-2], value[-1]
+    return 2 * batch * heads * query_len * key_len * (dims + value_dims)
+
+
+def _fused_attention_flops(query, key, value, *args, **kwargs):
+    return _attention_flops(query, key, value)
+
+
+def _fused_attention_backward_flops(grad_out, query, key, value, *args,
+                                    **kwargs):
+    # The gradients of v, of the attention weights, of q and of k: four
+    # matrix products of the forward's sizes.
+    return 2 * _attention_flops(query, key, value)
+
+
+def _extra_flop_formulas() -> dict:
+    """Formulas for the ops that torch.utils.flop_counter leaves out: the
+    fused CPU attention kernel (forward and backward), which
+    ``scaled_dot_product_attention`` runs on CPU."""
+    aten = torch.ops.aten
+    formulas = {}
+    for name, formula in (
+        ('_scaled_dot_product_flash_attention_for_cpu',
+         _fused_attention_flops),
+        ('_scaled_dot_product_flash_attention_for_cpu_backward',
+         _fused_attention_backward_flops),
+    ):
+        if hasattr(aten, name):
+            formulas[getattr(aten, name)] = formula
+    return formulas
+
+
+def count_flops(step: Callable[[], None], steps: int = 1) -> float:
+    """Mean FLOPs of a call of ``step`` over ``steps`` calls: matrix
+    products, convolutions and attention (forward and, when ``step``
+    trains, backward), as ``torch.utils.flop_counter`` counts them (a
+    multiply-add is 2 FLOPs; elementwise ops, normalisation and the
+    optimizer are not counted), with the fused CPU attention kernel
+    added. The count does not depend on the device or on timing.
+
+    Args:
+        step (Callable): One step of a model.
+        steps (int): Calls to average over. Defaults to 1.
+
+    Returns:
+        float: FLOPs per call.
+
+    Example:
+        >>> layer = nn.Linear(8, 4)
+        >>> count_flops(lambda: layer(torch.randn(3, 8)))  # 2 x 3 x 8 x 4
+        192.0
+    """
+    with FlopCounterMode(
+            display=False, custom_mapping=_extra_flop_formulas()) as counter:
+        for _ in range(steps):
+            step()
+    return counter.get_total_flops() / steps
+
+
 def run_benchmark(builders: Dict[str, Callable[[], Callable[[], None]]],
-                  device: torch.device, batch_size: int, iters: int,
-                  warmup: int, rounds: int) -> Dict[str, dict]:
+                  device: torch.device,
+                  batch_size: int,
+                  iters: int,
+                  warmup: int,
+                  rounds: int,
+                  flops_steps: int = 0) -> Dict[str, dict]:
     """Time several models in one run.
 
     Each builder is called in turn and returns the step function of its
     model; its peak memory is measured over the build and ``warmup``
-    steps. Then the models take turns step by step (a step of each model,
-    then the next step), so that load from other jobs on a shared machine
-    falls on all models alike; a round is ``iters`` steps of each, and the
-    median round gives the figures. :func:`paired_ratio` compares two
-    models round by round.
+    steps. With ``flops_steps``, each model's FLOPs per image are then
+    counted in that many more steps (:func:`count_flops`): after the
+    warm-up, so that they are those of the steady state (instruction
+    features a model caches are not counted again). Then the
+    models take turns step by step (a step of each model, then the next
+    step), so that load from other jobs on a shared machine falls on all
+    models alike; a round is ``iters`` steps of each, and the median round
+    gives the figures. :func:`paired_ratio` compares two models round by
+    round.
 
     Args:
         builders (dict): ``{name: builder}``; a builder builds a model and
@@ -358,9 +430,14 @@ def run_benchmark(builders: Dict[str, Callable[[], Callable[[], None]]],
         iters (int): Timed steps per round.
         warmup (int): Untimed steps after the build (at least 1).
         rounds (int): Timed rounds per model.
+        flops_steps (int): Untimed steps whose FLOPs are counted (e.g. one
+            per training list). Defaults to 0 (no count).
 
     Returns:
-        dict: ``{name: entry}``, entries as :func:`summarize` makes them.
+        dict: ``{name: entry}``, entries as :func:`summarize` makes them;
+        when FLOPs are counted, with ``step_gflops_per_img`` (each counted
+        step's GFLOPs per image, in order) and ``gflops_per_img`` (their
+        mean).
 
     Example:
         >>> out = run_benchmark({'noop': lambda: (lambda: None)},
@@ -377,6 +454,10 @@ def run_benchmark(builders: Dict[str, Callable[[], Callable[[], None]]],
                 steps[name]()
             if device.type == 'cuda':
                 torch.cuda.synchronize(device)
+    flops = {
+        name: [count_flops(step) for _ in range(flops_steps)]
+        for name, step in steps.items()
+    } if flops_steps else {}
     times = {name: [] for name in builders}
     for _ in range(rounds):
         spent = dict.fromkeys(steps, 0.)
@@ -385,10 +466,15 @@ def run_benchmark(builders: Dict[str, Callable[[], Callable[[], None]]],
                 spent[name] += time_steps(step, device, 1, 0, 1)[0]
         for name in steps:
             times[name].append(spent[name] / iters)
-    return {
+    results = {
         name: summarize(times[name], batch_size, memory[name])
         for name in builders
     }
+    for name, step_flops in flops.items():
+        per_img = [f / batch_size / 1e9 for f in step_flops]
+        results[name]['gflops_per_img'] = statistics.mean(per_img)
+        results[name]['step_gflops_per_img'] = per_img
+    return results
 
 
 def paired_ratio(entry: dict, reference: dict) -> float:
@@ -404,6 +490,86 @@ def paired_ratio(entry: dict, reference: dict) -> float:
     return statistics.median(
         a / b
         for a, b in zip(entry['round_step_s'], reference['round_step_s']))
+
+
+def flops_by_task(step_gflops: List[float], tasks: List[str],
+                  first: int) -> Dict[str, float]:
+    """Mean GFLOPs per image of each task, from the counts of consecutive
+    steps over training lists taken in turn (:class:`SyntheticBatches`).
+
+    Args:
+        step_gflops (list[float]): GFLOPs per image of each counted step.
+        tasks (list[str]): The task of each training list, in turn order.
+        first (int): Steps run before the first counted one (its list is
+            ``first % len(tasks)``).
+
+    Returns:
+        dict: ``{task: mean GFLOPs per image}`` (lists of the same task
+        averaged), tasks sorted.
+
+    Example:
+        >>> flops_by_task([1., 2., 4.], ['trad', 'cc', 'trad'], first=1)
+        {'cc': 1.0, 'trad': 3.0}
+    """
+    counts: Dict[str, List[float]] = {}
+    for i, gflops in enumerate(step_gflops):
+        task = tasks[(first + i) % len(tasks)]
+        counts.setdefault(task, []).append(gflops)
+    return {task: statistics.mean(counts[task]) for task in sorted(counts)}
+
+
+def add_flops_by_task(results: Dict[str, dict], model_cfgs: Dict[str, dict],
+                      first: int) -> None:
+    """Add ``gflops_per_img_by_task`` (:func:`flops_by_task`) to the
+    entries of ``results`` whose FLOPs were counted step by step.
+
+    Args:
+        results (dict): :func:`run_benchmark`'s output.
+        model_cfgs (dict): ``{name: model config}`` of the entries whose
+            steps go round their config's training lists.
+        first (int): Steps each model ran before the counted ones.
+    """
+    for name, model_cfg in model_cfgs.items():
+        entry = results.get(name, {})
+        if 'step_gflops_per_img' in entry:
+            tasks = [task for _, task in training_lists(model_cfg)]
+            entry['gflops_per_img_by_task'] = flops_by_task(
+                entry['step_gflops_per_img'], tasks, first)
+
+
+def ratios(results: Dict[str, dict]) -> Dict[str, float]:
+    """The comparisons of a benchmark's JSON: ``'model'`` against
+    ``'plain_vit'`` and, when timed, ``'compare'``.
+
+    - ``ratio_to_plain_vit``: the model's img/s over the plain ViT's
+      (paired by round);
+    - ``step_time_ratio_to_compare``: the model's step time over the
+      compared model's (paired by round);
+    - ``flops_ratio_to_plain_vit`` / ``flops_ratio_to_compare``: the
+      model's FLOPs per image over theirs, when counted. A step time
+      ratio below the FLOP ratio means the model runs its FLOPs faster
+      than the other one does.
+
+    Example:
+        >>> out = ratios(dict(
+        ...     model=dict(round_step_s=[3.], gflops_per_img=6.),
+        ...     plain_vit=dict(round_step_s=[2.], gflops_per_img=4.)))
+        >>> round(out['ratio_to_plain_vit'], 3)
+        0.667
+        >>> out['flops_ratio_to_plain_vit']
+        1.5
+    """
+    model = results['model']
+    out = dict(ratio_to_plain_vit=1 /
+               paired_ratio(model, results['plain_vit']))
+    if 'compare' in results:
+        out['step_time_ratio_to_compare'] = paired_ratio(
+            model, results['compare'])
+    for name in ('plain_vit', 'compare'):
+        if name in results and 'gflops_per_img' in model:
+            out[f'flops_ratio_to_{name}'] = (
+                model['gflops_per_img'] / results[name]['gflops_per_img'])
+    return out
 
 
 def autocast_context(device: torch.device, amp: Optional[str]):

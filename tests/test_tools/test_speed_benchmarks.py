@@ -31,6 +31,7 @@ def check_entry(entry, batch_size):
     assert entry['img_per_s'] == pytest.approx(batch_size / entry['step_s'])
     assert entry['peak_memory_kind'] == 'process_rss'
     assert isinstance(entry['peak_memory_mib'], float)
+    assert entry['gflops_per_img'] > 0
 
 
 @pytest.mark.parametrize('tool', ['benchmark_train', 'benchmark_infer'])
@@ -51,6 +52,18 @@ def test_benchmark_prints_the_json_fields(tool, capsys):
     # One round: the paired ratio is the ratio of the two rounds.
     assert report['ratio_to_plain_vit'] == pytest.approx(
         report['model']['img_per_s'] / report['plain_vit']['img_per_s'])
+    # The IRM runs the plain ViT's backbone and more.
+    assert report['flops_ratio_to_plain_vit'] == pytest.approx(
+        report['model']['gflops_per_img'] /
+        report['plain_vit']['gflops_per_img'])
+    assert report['flops_ratio_to_plain_vit'] > 1
+    # One counted step per training list: each task once, in turn.
+    by_task = report['model']['gflops_per_img_by_task']
+    assert set(by_task) == set(report['tasks'])
+    assert report['model']['gflops_per_img'] == pytest.approx(
+        sum(by_task.values()) / len(by_task))
+    # cc and ctcc run the same parts on inputs of the same shapes.
+    assert by_task['cc'] == by_task['ctcc'] != by_task['trad']
     assert 'compare' not in report
 
 
@@ -65,6 +78,26 @@ def test_train_benchmark_bf16_with_a_second_config(capsys):
     check_entry(report['compare'], 4)
     assert report['step_time_ratio_to_compare'] == pytest.approx(
         report['model']['step_s'] / report['compare']['step_s'])
+    assert report['flops_ratio_to_compare'] == pytest.approx(
+        report['model']['gflops_per_img'] /
+        report['compare']['gflops_per_img'])
+    # The baseline trains one list: every counted step is a trad step.
+    assert list(report['compare']['gflops_per_img_by_task']) == ['trad']
+    assert len(set(report['compare']['step_gflops_per_img'])) == 1
+
+
+def test_train_flops_of_the_plain_vit_are_three_times_its_forward(capsys):
+    # A training step runs the forward pass, the input and the weight
+    # gradients: 3x the forward FLOPs (the patch embedding needs no input
+    # gradient, hence a little less).
+    args = [
+        osp.join(REPO, BASELINE), '--batch-size', '4', '--iters', '1',
+        '--warmup', '1', '--rounds', '1', '--device', 'cpu', '--cfg-options',
+        'model.backbone.arch.num_layers=1'
+    ]
+    train = load_tool('benchmark_train').main(args)['plain_vit']
+    infer = load_tool('benchmark_infer').main(args)['plain_vit']
+    assert 2.5 < train['gflops_per_img'] / infer['gflops_per_img'] < 3
 
 
 def test_synthetic_batches_train_the_model_on_every_task():

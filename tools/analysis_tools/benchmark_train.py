@@ -4,8 +4,10 @@ Prints one JSON document: images per second of a full training step
 (data preprocessing, forward, losses, backward, optimizer step) of the
 config's model and of a plain ViT (the config's backbone alone with a
 linear ID classifier, same input size, same optimizer settings), their
-ratio, peak memory, device, dtype and batch size. Optionally a second
-config (``--compare``, e.g. the baseline) is timed in the same run.
+ratio, FLOPs per image of each (forward and backward, counted over one
+step of each training list) and their ratio, peak memory, device, dtype
+and batch size. Optionally a second config (``--compare``, e.g. the
+baseline) is timed in the same run.
 
 The inputs are synthetic (no data files): batches of the config's
 training lists in turn (round robin over ``head.num_classes`` keys and
@@ -45,7 +47,8 @@ def parse_args(argv=None):
     parser.add_argument(
         '--warmup',
         type=int,
-        help='untimed steps first (default: one per training list)')
+        help='untimed steps first, at least 1 (default: one per training '
+        'list)')
     parser.add_argument(
         '--rounds', type=int, default=3, help='timed rounds (median)')
     parser.add_argument(
@@ -140,18 +143,21 @@ def main(argv=None):
         cfg.train_dataloader)
     lists = bench.SyntheticBatches(cfg.model, batch_size).tasks
     iters = args.iters or 2 * len(lists)
-    warmup = len(lists) if args.warmup is None else args.warmup
+    warmup = max(1, len(lists) if args.warmup is None else args.warmup)
     builders = {
         'model': model_step(cfg, device, batch_size, args.amp),
         'plain_vit': plain_vit_step(cfg, device, batch_size, args.amp),
     }
-    compare = None
+    model_cfgs = dict(model=cfg.model)
     if args.compare:
         compare = bench.load_benchmark_config(args.compare,
                                               args.compare_cfg_options)
         builders['compare'] = model_step(compare, device, batch_size, args.amp)
+        model_cfgs['compare'] = compare.model
+    # FLOPs are counted over one step of each training list.
     results = bench.run_benchmark(builders, device, batch_size, iters, warmup,
-                                  args.rounds)
+                                  args.rounds, len(lists))
+    bench.add_flops_by_task(results, model_cfgs, warmup)
     _, dtype = optim_wrapper_cfg(cfg, args.amp)
     report = dict(
         benchmark='train',
@@ -164,12 +170,7 @@ def main(argv=None):
         rounds=args.rounds,
         tasks=lists,
         **results)
-    # Throughput ratio (model img/s over the plain ViT's), paired by round.
-    report['ratio_to_plain_vit'] = 1 / bench.paired_ratio(
-        results['model'], results['plain_vit'])
-    if compare is not None:
-        report['step_time_ratio_to_compare'] = bench.paired_ratio(
-            results['model'], results['compare'])
+    report.update(bench.ratios(results))
     print(json.dumps(report, indent=1))
     return report
 
