@@ -550,6 +550,13 @@ def ratios(results: Dict[str, dict]) -> Dict[str, float]:
       ratio below the FLOP ratio means the model runs its FLOPs faster
       than the other one does.
 
+    Args:
+        results (dict): :func:`run_benchmark`'s output, with the entries
+            ``'model'`` and ``'plain_vit'`` (and ``'compare'`` if timed).
+
+    Returns:
+        dict: The ratios above that the entries allow.
+
     Example:
         >>> out = ratios(dict(
         ...     model=dict(round_step_s=[3.], gflops_per_img=6.),
